@@ -1,0 +1,14 @@
+// Chooses the terminal reporter.
+#pragma once
+
+#include <memory>
+
+#include "ui/events.hpp"
+
+namespace ht::ui {
+
+// PlainReporter when `quiet` or stdout is not a TTY (or TERM=dumb), else LiveView; both
+// write to stdout.
+std::unique_ptr<EventSink> make_reporter(bool quiet);
+
+}  // namespace ht::ui
