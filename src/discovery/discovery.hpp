@@ -1,18 +1,26 @@
 // Discovery: ask Playwright itself which tests exist (SPEC §5).
 //
-// Mechanism: one `node <@playwright/test>/cli.js test --list --config CFG --reporter=json,<ours>`
-// process, spawned from an argument vector in the project root.
-//  - Playwright's own JSON reporter (written to a file through PLAYWRIGHT_JSON_OUTPUT_FILE)
-//    gives every test of every project: file, describe nesting, title, line/column and the
-//    static annotations (skip/fixme/fail/slow).
-//  - The JSON report does not say which describes are serial. A tiny list reporter shipped
-//    inside hypertest (written to a temp dir, see list_reporter_source()) walks the suite tree
-//    in onBegin and writes, for every test in a serial describe, the title path of the
-//    OUTERMOST serial ancestor (`suite._parallelMode === 'serial'`: set by
-//    describe.configure({mode:'serial'}) and describe.serial; 'default'/'parallel'/'none' are
-//    not serial). This is the same unit Playwright's dispatcher keeps in one worker
-//    (runner/index.js, outermostSerialSuite). It also writes each project's `dependencies`
-//    (public FullProject field). Checked on @playwright/test 1.65.1.
+// Mechanism: one `node <@playwright/test>/cli.js test --list --reporter=json --config CFG`
+// process, spawned from an argument vector in the project root, with the JSON report written
+// to a temp file (PLAYWRIGHT_JSON_OUTPUT_FILE) so webServer/console noise on stdout cannot
+// corrupt it (stdout is still parsed robustly as a fallback).
+//
+// Serial groups: Playwright (checked on 1.65.1, common/index.js) gives every test one
+// annotation {type: "serial", location} per enclosing suite whose mode is serial
+// (describe.configure({mode:'serial'}) or describe.serial; a file-level configure gives the
+// file suite, location line 0 column 0), outermost first. The outermost serial suite is the
+// unit Playwright's dispatcher keeps in one worker, so the group of a test is its project,
+// file and the location of its FIRST "serial" annotation. 'default'/'parallel' modes add
+// no annotation. (The report's other fields carry no mode.)
+//
+// Order: the JSON report lists a suite's own tests before its child suites, so tests are
+// re-sorted stably by (line, column) within each file: declaration order for ordinary
+// code; Playwright itself runs a serial group in declaration order regardless.
+//
+// Project dependencies: Playwright runs a dependency (setup) project's tests whenever a
+// dependent project's test runs, also under --test-list (checked: the whole setup project
+// runs, unfiltered, once per Playwright process; --no-deps turns that off), and `--list
+// --project P` lists P's dependencies' tests too.
 #pragma once
 
 #include <cstdint>
@@ -63,21 +71,18 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options);
 // Pure: turns Playwright's `--list --reporter=json` report into tests.
 //  - every project, nested describes; titlePath excludes the project and the file;
 //  - files relative to project_root ('/'-separated); the report's paths are relative to
-//    config.rootDir (the config's testDir), which is re-based onto project_root;
-//  - serial_info: the document written by our list reporter ({"projects": [...],
-//    "serial": [{"project","file"(absolute),"titlePath","group"}]}); pass an empty/null json
-//    when not available (then no groups and projects come from the report's config).
-// The group of a test is "<project>\x1f<file>\x1f<describe titles...>" of its outermost
-// serial describe ("" when not serial): equal for all tests of the group, in order.
+//    config.rootDir (the config's testDir), re-based onto project_root (project_root is
+//    made absolute lexically; no filesystem access);
+//  - group = "<project>|<file>:<line>:<column>" of the outermost serial suite ("" when
+//    not serial);
+//  - annotations = the static annotation types except "serial" (skip, fixme, fail, slow, ...).
+// Error (kind protocol) when the document is not a Playwright JSON report; Error (kind
+// config) with Playwright's messages when report.errors is not empty and no test was found.
 Result<DiscoveryResult> parse_list_report(const nlohmann::json& report,
-                                          const std::filesystem::path& project_root,
-                                          const nlohmann::json& serial_info);
+                                          const std::filesystem::path& project_root);
 
 // The first complete top-level JSON object in `text` (Playwright may print warnings or
 // webServer output around it). Error when there is none.
 Result<nlohmann::json> extract_json_object(const std::string& text);
-
-// The JavaScript source of hypertest's list reporter (see the file comment).
-const char* list_reporter_source();
 
 }  // namespace ht
