@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -59,6 +60,14 @@ class Provider {
 
   // Stops runners and releases resources. Idempotent.
   virtual void stop() = 0;
+
+  // The digest ("sha256:...") of the image the function runs now, for the drift check;
+  // "" where there is no image (local provider).
+  virtual Result<std::string> deployed_image_digest() { return std::string(); }
+
+  // What one invocation costs before its first test starts (process + Playwright start-up),
+  // in ms; the scheduler packs tests to amortize it.
+  [[nodiscard]] virtual std::int64_t startup_estimate_ms() const { return 1500; }
 };
 
 }  // namespace ht

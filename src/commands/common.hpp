@@ -1,0 +1,37 @@
+// Pieces shared by the subcommands: loading the config for a command, opening the store,
+// running discovery with the command's filters, mapping errors to exit codes.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "commands/options.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "discovery/discovery.hpp"
+#include "store/artifact_store.hpp"
+
+namespace ht {
+
+// 2 for usage/config/drift errors, 130 for interrupted, 1 otherwise.
+int exit_code_for(const Error& error);
+
+// Prints "hypertest: <error>" on stderr (redacted) and returns exit_code_for(error).
+int report_error(const Error& error);
+
+// A new run id: UTC time plus randomness, sortable and safe as a folder name
+// ("20261126-211136-3f9c2a").
+std::string make_run_id();
+
+Result<std::unique_ptr<ArtifactStore>> open_artifact_store(const Config& config);
+
+DiscoveryOptions discovery_options(const Config& config, const CommandOptions& options);
+
+// The files shipped/hashed for this project (excluding the configured result/manifest names).
+Result<std::string> project_content_hash(const Config& config);
+
+// $HYPERTEST_RUNNER, else hypertest-runner next to the running hypertest binary, else PATH.
+std::filesystem::path find_runner_binary();
+
+}  // namespace ht
