@@ -1,10 +1,13 @@
 // The files of a Playwright project that hypertest ships (the image's tests layer) and
 // hashes (the manifest's testDirHash, SPEC §6).
 //
-// Excluded always: `.git`, `node_modules`, `test-results`, `playwright-report`,
-// `blob-report`, `hypertest-artifacts`, `build`, `build-*`, `.hypertest`, the results and
-// manifest files (`hypertest.results.json`, `hypertest.manifest.json`, plus the names given
-// in extra_excludes), and everything matched by `.hypertestignore` in the root.
+// Excluded always: directories named `.git`, `node_modules`, `test-results`,
+// `playwright-report`, `blob-report`, `hypertest-artifacts`, `.hypertest` (at any depth),
+// CMake build trees (a directory holding CMakeCache.txt: hypertest's own build folders when
+// a suite lives in its repository; a user's `build/` web app is kept), the root files
+// `hypertest.results.json` and `hypertest.manifest.json`, the patterns given in
+// extra_excludes, and everything matched by `.hypertestignore` in the root. Sockets and
+// fifos are skipped.
 //
 // `.hypertestignore` (a simplified .gitignore, documented in docs/hypertestignore.md):
 // one pattern per line; blank lines and lines starting with '#' are ignored; a trailing
