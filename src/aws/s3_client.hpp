@@ -65,6 +65,9 @@ class S3Client {
   // OK when the bucket exists and is reachable with these credentials; errors carry
   // http_status 404 (no such bucket) or 403 (no access).
   Status head_bucket(const std::string& bucket);
+  // The bucket's region from HeadBucket's x-amz-bucket-region header (S3 sends it on 200,
+  // 301 and 403 alike); nullopt when the answer has none (e.g. no such bucket).
+  Result<std::optional<std::string>> bucket_region(const std::string& bucket);
   // nullopt when the object does not exist.
   Result<std::optional<S3Object>> head_object(const std::string& bucket, const std::string& key);
   Status delete_object(const std::string& bucket, const std::string& key);

@@ -20,6 +20,10 @@ class StsClient {
   static Result<StsClient> from_environment(const std::string& configured_region = {});
 
   Result<CallerIdentity> get_caller_identity();
+  // AssumeRole (for profiles with role_arn + source_profile); `external_id` may be empty.
+  // The returned secrets are registered with log::add_secret; source is left empty.
+  Result<Credentials> assume_role(const std::string& role_arn, const std::string& session_name,
+                                  const std::string& external_id);
 
  private:
   ServiceClient client_;

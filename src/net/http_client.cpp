@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "net/curl_handles.hpp"
+#include "net/curl_request.hpp"
 #include "net/http.hpp"
 
 namespace ht::net {
@@ -45,13 +46,67 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-struct FileCloser {
-  void operator()(FILE* f) const {
-    if (f != nullptr) std::fclose(f);
-  }
-};
-
 }  // namespace
+
+namespace detail {
+
+Status configure_easy(CURL* h, const Request& req, EasyState& st) {
+  st.context = req.method + " " + req.url;
+  curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, st.errbuf);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &st.response.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &st.response);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
+  if (req.timeout) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout->count()));
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+
+  if (!req.body_file.empty()) {
+    st.upload.reset(std::fopen(req.body_file.c_str(), "rb"));
+    if (!st.upload) return make_error(ErrorKind::io, "cannot open " + req.body_file, st.context);
+    std::fseek(st.upload.get(), 0, SEEK_END);
+    long size = std::ftell(st.upload.get());
+    std::fseek(st.upload.get(), 0, SEEK_SET);
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READDATA, st.upload.get());
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  } else if (req.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else if (req.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  }
+
+  for (const auto& [k, v] : req.headers) {
+    std::string line = v.empty() ? k + ";" : k + ": " + v;
+    st.headers.reset(curl_slist_append(st.headers.release(), line.c_str()));
+  }
+  // No "Expect: 100-continue" round trip on uploads.
+  st.headers.reset(curl_slist_append(st.headers.release(), "Expect:"));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, st.headers.get());
+  return {};
+}
+
+Result<Response> complete_easy(CURL* h, CURLcode rc, EasyState& st) {
+  if (rc != CURLE_OK) {
+    Error e = make_error(ErrorKind::network, st.errbuf[0] != '\0' ? st.errbuf : curl_easy_strerror(rc), st.context);
+    e.retryable = true;
+    return e;
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  st.response.status = static_cast<int>(status);
+  return std::move(st.response);
+}
+
+}  // namespace detail
 
 std::optional<std::string> Response::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
@@ -75,60 +130,10 @@ HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 Result<Response> HttpClient::perform(const Request& req) {
   CURL* h = impl_->easy.get();
   curl_easy_reset(h);  // keeps the connection cache
-  const std::string ctx = req.method + " " + req.url;
-  Response resp;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
-  if (req.timeout) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout->count()));
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-
-  std::unique_ptr<FILE, FileCloser> upload;
-  if (!req.body_file.empty()) {
-    upload.reset(std::fopen(req.body_file.c_str(), "rb"));
-    if (!upload) return make_error(ErrorKind::io, "cannot open " + req.body_file, ctx);
-    std::fseek(upload.get(), 0, SEEK_END);
-    long size = std::ftell(upload.get());
-    std::fseek(upload.get(), 0, SEEK_SET);
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_READDATA, upload.get());
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-  } else if (req.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  } else if (req.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
-  }
-
-  CurlSlist headers;
-  for (const auto& [k, v] : req.headers) {
-    std::string line = v.empty() ? k + ";" : k + ": " + v;
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
-  }
-  // No "Expect: 100-continue" round trip on uploads.
-  headers.reset(curl_slist_append(headers.release(), "Expect:"));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-
+  detail::EasyState state;
+  HT_TRY(detail::configure_easy(h, req, state));
   CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
-    Error e = make_error(ErrorKind::network, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), ctx);
-    e.retryable = true;
-    return e;
-  }
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  resp.status = static_cast<int>(status);
-  return resp;
+  return detail::complete_easy(h, rc, state);
 }
 
 std::string url_encode(std::string_view s, bool keep_slash) {
