@@ -14,7 +14,9 @@ namespace ht {
 
 std::string results_to_junit(const RunResults& results);
 
-// Escapes text for XML content and attribute values (&, <, >, ", ' and illegal characters).
+// Escapes text for XML attribute values (also safe as element text): &, <, >, ", ', tab/LF/CR
+// as character references, and characters XML 1.0 cannot carry (control characters, invalid
+// UTF-8, U+FFFE/U+FFFF) as U+FFFD.
 std::string xml_escape(std::string_view text);
 
 }  // namespace ht
