@@ -7,7 +7,7 @@
 
 namespace ht::ui {
 
-// PlainReporter when `quiet` or stdout is not a TTY (or TERM=dumb), else LiveView; both
+// PlainReporter when `quiet`, stdout is not a TTY, or TERM is unset or "dumb"; else LiveView; both
 // write to stdout.
 std::unique_ptr<EventSink> make_reporter(bool quiet);
 
