@@ -21,22 +21,24 @@ namespace {
 
 constexpr auto kListTimeout = std::chrono::minutes(5);
 
-// Keeps the last `max_lines` lines of Playwright's output for an error message.
-std::string tail_lines(const std::string& text, size_t max_lines) {
-  std::vector<std::string> lines;
+// Playwright's output for an error message: without Node stack frames ("    at ...") and
+// blank lines, at most `max_lines` lines from the start (where the message is).
+std::string clean_output(const std::string& text, size_t max_lines) {
+  std::string out;
+  size_t kept = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(line);
-  }
-  while (!lines.empty() && lines.back().find_first_not_of(" \t") == std::string::npos) {
-    lines.pop_back();
-  }
-  size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
-  std::string out;
-  for (size_t i = first; i < lines.size(); ++i) {
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    if (first > 0 && line.compare(first, 3, "at ") == 0) continue;
+    if (kept == max_lines) {
+      out += "\n...";
+      break;
+    }
     if (!out.empty()) out += '\n';
-    out += lines[i];
+    out += line;
+    ++kept;
   }
   return out;
 }
@@ -335,12 +337,22 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
   const stdfs::path report_file = tmp.path() / "list.json";
 
   SpawnOptions so;
-  so.argv = {options.node, cli->string(), "test", "--list", "--reporter=json",
-             "--config", config_path.string()};
-  for (const auto& p : options.projects) {
-    so.argv.push_back("--project");
-    so.argv.push_back(p);
+  so.argv = {options.node, cli->string(), "test"};
+  // Positional file filters, right after "test": Playwright's CLI ignores positionals after
+  // "--" and `--project` is variadic (it would swallow them), so they go first; a filter
+  // that looks like an option cannot be passed safely: refuse it.
+  for (const auto& f : options.file_filters) {
+    if (f.empty() || f.front() == '-') {
+      return make_error(ErrorKind::usage,
+                        fmt::format("file filter \"{}\" must not be empty or start with '-'", f),
+                        "discovery");
+    }
+    so.argv.push_back(f);
   }
+  for (const char* a : {"--list", "--reporter=json", "--config"}) so.argv.emplace_back(a);
+  so.argv.push_back(config_path.string());
+  // "--opt=value" forms: a value starting with '-' is never mistaken for an option.
+  for (const auto& p : options.projects) so.argv.push_back("--project=" + p);
   if (!options.grep.empty()) {
     std::string g;
     if (options.grep.size() == 1) {
@@ -351,12 +363,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
         g += "(?:" + one + ")";
       }
     }
-    so.argv.push_back("--grep");
-    so.argv.push_back(g);
-  }
-  if (!options.file_filters.empty()) {
-    so.argv.emplace_back("--");
-    for (const auto& f : options.file_filters) so.argv.push_back(f);
+    so.argv.push_back("--grep=" + g);
   }
   so.cwd = root;
   so.env_set["PLAYWRIGHT_JSON_OUTPUT_FILE"] = report_file.string();
@@ -380,7 +387,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
   }
   if (!report) report = extract_json_object(out.out);
   if (!report || !report->contains("suites")) {
-    std::string detail = tail_lines(out.err + "\n" + out.out, 30);
+    std::string detail = clean_output(out.err + "\n" + out.out, 30);
     if (detail.empty()) detail = "no output";
     return make_error(ErrorKind::config,
                       fmt::format("Playwright could not list the tests ({}):\n{}",
@@ -392,7 +399,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
   if (parsed->tests.empty() && !out.status.success()) {
     return make_error(ErrorKind::config,
                       fmt::format("Playwright listed no tests ({}):\n{}", out.status.describe(),
-                                  tail_lines(out.err + "\n" + out.out, 30)),
+                                  clean_output(out.err + "\n" + out.out, 30)),
                       "playwright test --list");
   }
   return parsed;

@@ -41,7 +41,10 @@ struct DiscoveryOptions {
   std::filesystem::path playwright_config;  // relative to project_root ("playwright.config.ts")
   std::vector<std::string> projects;        // --project P (empty: all projects)
   std::vector<std::string> grep;            // --grep G (Playwright regex syntax)
-  std::vector<std::string> file_filters;    // positional file filters, as for `playwright test`
+  std::vector<std::string> file_filters;    // positional file filters (regexes on the path), as for
+                                            // `playwright test`; must not start with '-'
+  // Note: Playwright lists the tests of dependency (setup) projects unfiltered by --grep
+  // and file filters, as it would run them.
   std::string node = "node";                // the Node executable (looked up in PATH)
 };
 
