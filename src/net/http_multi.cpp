@@ -59,9 +59,9 @@ struct HttpMulti::Impl {
 
   void finish(Transfer& t, Result<Response> r) {
     auto done = std::move(t.on_done);
-    if (done) done(std::move(r));
     completed.fetch_add(1);
     pending.fetch_sub(1);
+    if (done) done(std::move(r));
   }
 
   Error interrupted(const Transfer& t) {
