@@ -136,9 +136,10 @@ struct RegistryClient::Impl {
   RegistryStats stats;
   std::mt19937 rng{std::random_device{}()};
 
-  Result<net::Response> raw(const net::Request& req) {
+  Result<net::Response> raw(net::Request req) {
     ++stats.requests;
     log::debug("registry: {} {}", req.method, without_query(req.url));
+    req.headers.emplace_back("User-Agent", "hypertest/" HYPERTEST_VERSION);
     if (transport) return transport(req);
     return http.perform(req);
   }
