@@ -200,11 +200,13 @@ Result<S3GetResult> S3Client::get_object(const std::string& bucket, const std::s
   return out;
 }
 
-Result<std::vector<S3Object>> S3Client::list_objects(const std::string& bucket, const std::string& prefix) {
+Result<std::vector<S3Object>> S3Client::list_objects(const std::string& bucket, const std::string& prefix,
+                                                     int page_size) {
   std::vector<S3Object> out;
   std::string token;
   for (int page = 0; page < 100000; ++page) {
     std::string url = object_url(bucket, "") + "?encoding-type=url&list-type=2";
+    if (page_size > 0 && page_size < 1000) url += "&max-keys=" + std::to_string(page_size);
     if (!prefix.empty()) url += "&prefix=" + net::url_encode(prefix);
     if (!token.empty()) url += "&continuation-token=" + net::url_encode(token);
     net::Request req;

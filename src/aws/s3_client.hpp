@@ -60,8 +60,10 @@ class S3Client {
 
   // Errors: service_code "NoSuchKey" (http_status 404) when the key does not exist.
   Result<S3GetResult> get_object(const std::string& bucket, const std::string& key);
-  // Every key under `prefix` (all pages of ListObjectsV2), in S3's order (UTF-8 binary).
-  Result<std::vector<S3Object>> list_objects(const std::string& bucket, const std::string& prefix);
+  // Every key under `prefix` (all pages of ListObjectsV2, `page_size` keys per page; S3's
+  // maximum is 1000), in S3's order (UTF-8 binary).
+  Result<std::vector<S3Object>> list_objects(const std::string& bucket, const std::string& prefix,
+                                             int page_size = 1000);
   // OK when the bucket exists and is reachable with these credentials; errors carry
   // http_status 404 (no such bucket) or 403 (no access).
   Status head_bucket(const std::string& bucket);

@@ -90,6 +90,11 @@ Status configure_easy(CURL* h, const Request& req, EasyState& st) {
   }
   // No "Expect: 100-continue" round trip on uploads.
   st.headers.reset(curl_slist_append(st.headers.release(), "Expect:"));
+  // curl labels POSTFIELDS bodies application/x-www-form-urlencoded unless told otherwise;
+  // servers then parse the body as form fields (moto does). Send no Content-Type instead.
+  const bool has_type = std::any_of(req.headers.begin(), req.headers.end(),
+                                    [](const auto& kv) { return iequals(kv.first, "Content-Type"); });
+  if (!has_type) st.headers.reset(curl_slist_append(st.headers.release(), "Content-Type:"));
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, st.headers.get());
   return {};
 }

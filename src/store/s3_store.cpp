@@ -44,19 +44,22 @@ class S3Store final : public ArtifactStore {
   Result<std::vector<std::string>> list(std::string_view prefix) override {
     std::string p(prefix);
     while (!p.empty() && p.front() == '/') p.erase(0, 1);
-    if (!p.empty() && p.back() != '/') p += '/';
+    while (!p.empty() && p.back() == '/') p.pop_back();
     const std::string root = location_.prefix.empty() ? "" : location_.prefix + "/";
+    // Asked without the trailing '/' and filtered here: the same keys, and a prefix without
+    // any '/' is one that moto_server can verify signatures of (it mis-canonicalizes %2F).
+    const std::string folder = p.empty() ? root : root + p + "/";
     std::vector<aws::S3Object> objects;
     {
       std::lock_guard lock(mu_);
-      auto r = client_.list_objects(location_.bucket, root + p);
+      auto r = client_.list_objects(location_.bucket, p.empty() ? location_.prefix : root + p);
       if (!r.ok()) return r.error();
       objects = std::move(r.value());
     }
     std::vector<std::string> keys;
     keys.reserve(objects.size());
     for (auto& o : objects) {
-      if (o.key.rfind(root, 0) == 0) keys.push_back(o.key.substr(root.size()));
+      if (o.key.rfind(folder, 0) == 0) keys.push_back(o.key.substr(root.size()));
     }
     std::sort(keys.begin(), keys.end());
     return keys;
