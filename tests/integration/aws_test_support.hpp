@@ -27,6 +27,17 @@ struct MotoEnv {
   std::string access_key_id;
   std::string secret_access_key;
   std::string lambda_role;
+  std::string assume_role;
+  // A second moto_server without signature checking, for the calls moto cannot verify for
+  // any client (bodiless GETs of JSON services: Lambda GetFunction/GetFunctionConfiguration).
+  std::string noauth_endpoint;
+
+  // This environment pointed at the unchecked instance.
+  [[nodiscard]] MotoEnv noauth() const {
+    MotoEnv n = *this;
+    n.endpoint = noauth_endpoint;
+    return n;
+  }
 };
 
 inline std::optional<MotoEnv> moto_env() {
@@ -34,9 +45,13 @@ inline std::optional<MotoEnv> moto_env() {
     const char* v = std::getenv(n);
     return v != nullptr ? v : "";
   };
-  MotoEnv m{get("HT_MOTO_ENDPOINT"), get("HT_MOTO_REGION"), get("HT_MOTO_ACCESS_KEY_ID"),
-            get("HT_MOTO_SECRET_ACCESS_KEY"), get("HT_MOTO_LAMBDA_ROLE")};
-  if (m.endpoint.empty() || m.access_key_id.empty() || m.secret_access_key.empty()) return std::nullopt;
+  MotoEnv m{get("HT_MOTO_ENDPOINT"),          get("HT_MOTO_REGION"),      get("HT_MOTO_ACCESS_KEY_ID"),
+            get("HT_MOTO_SECRET_ACCESS_KEY"), get("HT_MOTO_LAMBDA_ROLE"), get("HT_MOTO_ASSUME_ROLE"),
+            get("HT_MOTO_NOAUTH_ENDPOINT")};
+  if (m.endpoint.empty() || m.access_key_id.empty() || m.secret_access_key.empty() || m.noauth_endpoint.empty() ||
+      m.lambda_role.empty()) {
+    return std::nullopt;
+  }
   if (m.region.empty()) m.region = "us-east-1";
   return m;
 }
@@ -44,7 +59,7 @@ inline std::optional<MotoEnv> moto_env() {
 #define HT_REQUIRE_MOTO(var)                                                                       \
   auto var##_opt = ::ht::testing::moto_env();                                                      \
   ASSERT_TRUE(var##_opt.has_value())                                                               \
-      << "HT_MOTO_ENDPOINT/HT_MOTO_ACCESS_KEY_ID/HT_MOTO_SECRET_ACCESS_KEY are not set: run the "  \
+      << "HT_MOTO_* (endpoints, keys, roles) are not set: run the "                               \
          "integration tests via scripts/test.sh (it starts moto_server with scripts/peers/moto.sh)"; \
   const ::ht::testing::MotoEnv& var = *var##_opt
 
