@@ -91,4 +91,20 @@ Result<std::vector<EcrImageDetail>> EcrClient::describe_images(const std::string
   return out;
 }
 
+Result<EcrRepository> EcrClient::describe_repository(const std::string& repository) {
+  const std::string ctx = "ECR DescribeRepositories " + repository;
+  auto r = call("DescribeRepositories", nlohmann::json{{"repositoryNames", {repository}}}.dump(), ctx);
+  if (!r.ok()) return r.error();
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  if (j.is_discarded() || !j.contains("repositories") || !j["repositories"].is_array() || j["repositories"].empty()) {
+    return make_error(ErrorKind::protocol, "answer has no repositories", ctx);
+  }
+  const auto& d = j["repositories"][0];
+  EcrRepository out;
+  out.name = d.value("repositoryName", repository);
+  out.uri = d.value("repositoryUri", "");
+  out.registry_id = d.value("registryId", "");
+  return out;
+}
+
 }  // namespace ht::aws

@@ -34,6 +34,12 @@ struct EcrImageDetail {
   std::string image_manifest_media_type;
 };
 
+struct EcrRepository {
+  std::string name;
+  std::string uri;          // "123456789012.dkr.ecr.us-east-1.amazonaws.com/name"
+  std::string registry_id;
+};
+
 class EcrClient {
  public:
   explicit EcrClient(ClientConfig config);
@@ -46,6 +52,9 @@ class EcrClient {
   // "RepositoryNotFoundException", "ImageNotFoundException".
   Result<std::vector<EcrImageDetail>> describe_images(const std::string& repository,
                                                       const std::vector<EcrImageId>& ids = {});
+
+  // DescribeRepositories for one name. Errors: "RepositoryNotFoundException".
+  Result<EcrRepository> describe_repository(const std::string& repository);
 
   [[nodiscard]] const ClientConfig& config() const { return client_.config(); }
 
