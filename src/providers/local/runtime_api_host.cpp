@@ -55,7 +55,9 @@ Result<int> RuntimeApiHost::add_environment() {
   const std::size_t threads = static_cast<std::size_t>(std::max(2, options_.threads_per_environment));
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_keep_alive_max_count(1000000);
-  server.set_keep_alive_timeout(60);
+  // Idle kept-alive connections hold a server thread, and stop() waits for them: keep the
+  // idle window short. (A long poll is not idle: it waits inside its handler.)
+  server.set_keep_alive_timeout(1);
   // Bodies up to 4x Lambda's limit are read so the handler can answer 413 in Lambda's words.
   server.set_payload_max_length(options_.max_response_bytes * 4);
   int port = server.bind_to_any_port("127.0.0.1");
@@ -313,6 +315,8 @@ void RuntimeApiHost::shutdown() {
   work_cv_.notify_all();
   for (Environment* e : envs) {
     if (e->server) e->server->stop();
+  }
+  for (Environment* e : envs) {
     if (e->thread.joinable()) e->thread.join();
   }
 }
