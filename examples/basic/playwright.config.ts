@@ -25,6 +25,8 @@ export default defineConfig({
     baseURL: 'http://app.local',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
+    // Video needs ffmpeg where Playwright looks for it (scripts/setup.sh links Debian's).
+    video: process.env.HT_EXAMPLE_VIDEO ? 'on' : 'off',
   },
   projects: [
     { name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions } },
