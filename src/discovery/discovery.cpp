@@ -223,6 +223,10 @@ Result<DiscoveryResult> parse_list_report(const json& report, const stdfs::path&
   w.root_dir = stdfs::path(string_field(config, "rootDir"));
   w.project_root = stdfs::absolute(project_root).lexically_normal();
   if (w.root_dir.empty()) w.root_dir = w.project_root;
+  {
+    const stdfs::path rel = w.root_dir.lexically_normal().lexically_relative(w.project_root);
+    result.root_dir = (rel.empty() || rel == ".") ? std::string() : rel.generic_string();
+  }
 
   // Projects: names from config.projects (all of them, in config order); dependencies and
   // teardown from wherever the report has them (filteredProjects in 1.65).

@@ -59,6 +59,10 @@ struct DiscoveryResult {
   std::vector<TestCase> tests;        // in Playwright's order (file, then declaration order)
   std::vector<ProjectInfo> projects;  // every project of the config (filtered by --project)
   std::string playwright_version;     // config.version of the JSON report ("1.65.1")
+  // config.rootDir (the config's testDir) relative to the project root, '/'-separated, ""
+  // when equal. `--test-list` lines name files relative to THIS folder, not the project
+  // root: "[main] › titles.spec.ts › ..." for the test file "specs/titles.spec.ts".
+  std::string root_dir;
 };
 
 // Where Playwright is installed for this project: the cli.js of @playwright/test resolved

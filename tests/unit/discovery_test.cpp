@@ -43,6 +43,7 @@ class TrickyReport : public ::testing::Test {
 TEST_F(TrickyReport, FindsEveryTestOfEveryProjectOnce) {
   EXPECT_EQ(result.tests.size(), 24U);
   EXPECT_EQ(result.playwright_version, "1.65.1");
+  EXPECT_EQ(result.root_dir, "specs");
   std::vector<std::string> ids;
   for (const auto& t : result.tests) ids.push_back(t.test_id);
   std::sort(ids.begin(), ids.end());
@@ -183,6 +184,7 @@ TEST(DiscoveryParse, FilesAreRebasedFromRootDirOntoTheProjectRoot) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
   ASSERT_EQ(parsed->tests.size(), 1U);
   EXPECT_EQ(parsed->tests[0].file, "tests/a.spec.ts");
+  EXPECT_EQ(parsed->root_dir, "tests");
   EXPECT_EQ(parsed->tests[0].project, "");
   EXPECT_EQ(parsed->tests[0].title_path, std::vector<std::string>{"t"});
 }
