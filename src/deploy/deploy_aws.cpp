@@ -64,7 +64,7 @@ Error explain_registry_error(Error e, const std::string& repository) {
 
 std::string format_bytes(std::int64_t bytes) {
   if (bytes < 1000) return fmt::format("{} B", bytes);
-  if (bytes < 1000 * 1000) return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1e3);
+  if (bytes < 1000 * 1000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
   if (bytes < 1000LL * 1000 * 1000) return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
   return fmt::format("{:.2f} GB", static_cast<double>(bytes) / 1e9);
 }
@@ -186,7 +186,7 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
                             layers->dependencies ? format_bytes(layers->dependencies->size) : "none",
                             layers->dependencies_from_cache ? " (cached)" : "", format_bytes(layers->tests.size),
                             files.size(), image->manifest_digest.substr(0, 19)),
-                result.dependencies_size + result.tests_size, ms_since(t0));
+                -1, ms_since(t0));
 
   result.manifest.provider = "aws";
   result.manifest.image_uri = result.image_uri;
@@ -204,14 +204,15 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   result.plan = *plan;
   int to_send = 0;
   for (const auto& p : plan->blobs) to_send += p.action == oci::BlobAction::present ? 0 : 1;
-  progress.step("plan", fmt::format("{} blobs, {} to send ({}), manifest {}", plan->blobs.size(), to_send,
-                                    format_bytes(plan->bytes_to_upload),
+  // Sizes travel in `bytes` (the UI formats them), not in the detail text.
+  progress.step("plan", fmt::format("{} blobs, {} to send, manifest {}", plan->blobs.size(), to_send,
                                     plan->manifest_present ? "present" : "to push"),
                 plan->bytes_to_upload, ms_since(t0));
   if (in.dry_run) {
     for (const auto& p : plan->blobs) {
-      progress.step("plan", fmt::format("{}: {} {} ({})", p.blob.role, oci::to_string(p.action),
-                                        p.blob.descriptor.digest.substr(0, 19), format_bytes(p.blob.descriptor.size)));
+      progress.step("plan", fmt::format("{}: {} {}", p.blob.role, oci::to_string(p.action),
+                                        p.blob.descriptor.digest.substr(0, 19)),
+                    p.blob.descriptor.size);
     }
     progress.step("plan", "dry run: would push " + result.image_uri + ", write " + cfg.build_manifest_file_name +
                               " and update " + aws_cfg.function_name);
@@ -221,8 +222,7 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   t0 = Clock::now();
   auto observer = [&](const oci::PushEvent& e) {
     if (e.kind == oci::PushEvent::Kind::blob_done && e.blob->action != oci::BlobAction::present) {
-      progress.step("push", fmt::format("{} {} ({})", e.blob->role, oci::to_string(e.blob->action),
-                                        format_bytes(e.blob->size)),
+      progress.step("push", fmt::format("{} {}", e.blob->role, oci::to_string(e.blob->action)),
                     e.blob->bytes_uploaded, e.blob->duration.count());
     }
   };
