@@ -110,6 +110,7 @@ run_deploy() {  # $1: scenario, $2: repository, $3: cache dir
     cat "$state/out.txt" >&2
     exit 1
   fi
+  cp "$state/out.txt" "$state/last-$1.txt"
   t1=$(date +%s%N)
   read -r count bytes < <(registry_uploads "$mark" "$2")
   reported=$(grep -o '^\[deploy\] push done:.*' "$state/out.txt" | head -n 1 || true)
@@ -139,3 +140,8 @@ for s in ("first", "noop", "onefile"):
     print(f"{s:<9} {int(statistics.median(ms)):>8} {min(ms):>7} {max(ms):>7} {int(statistics.median(int(r[2]) for r in rs)):>12} "
           f"{int(statistics.median(int(r[3]) for r in rs)):>14}  {rs[-1][4]}")
 PY
+for s in first noop onefile; do
+  echo
+  echo "--- $s, last round (the CLI's own lines)"
+  grep '^\[deploy\]' "$state/last-$s.txt" || true
+done
