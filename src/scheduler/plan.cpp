@@ -30,11 +30,11 @@ std::int64_t estimate_ms(const TestCase& t, const PlanOptions& o) {
 }
 
 // Packs per worker: as many as possible (up to 3, for balance and earlier feedback) while
-// the extra start-ups stay within ~10% of each worker's share of the work.
+// the extra start-ups stay within ~5% of each worker's share of the work.
 int packs_per_worker(std::int64_t total_ms, int concurrency, std::int64_t startup_ms) {
   if (startup_ms <= 0) return 3;
   const double per_worker = static_cast<double>(total_ms) / concurrency;
-  const double budget = 0.10 * per_worker / static_cast<double>(startup_ms);
+  const double budget = 0.05 * per_worker / static_cast<double>(startup_ms);
   return std::clamp(static_cast<int>(budget), 1, 3);
 }
 

@@ -9,8 +9,8 @@
 // one pack per worker when start-up dominates, never more packs than units, and packs
 // respect max_tests_per_invocation (a serial group larger than the cap stays whole).
 // Concretely: packs = min(units, max(concurrency * ppw, ceil(tests / cap))) with ppw (packs
-// per worker) = clamp(floor(0.10 * (work / concurrency) / startup_ms), 1, 3), i.e. extra
-// start-ups may cost up to ~10% of a worker's share. When concurrency >= units, every unit
+// per worker) = clamp(floor(0.05 * (work / concurrency) / startup_ms), 1, 3), i.e. extra
+// start-ups may cost up to ~5% of a worker's share. When concurrency >= units, every unit
 // gets its own invocation (makespan = start-up + the longest unit). Within a pack, tests
 // keep discovery order (serial groups in order, files together).
 //

@@ -130,7 +130,7 @@ TEST(Plan, MorePacksPerWorkerWhenStartupIsCheap) {
   PlanOptions o;
   o.concurrency = 2;
   o.default_test_ms = 10000;
-  o.startup_ms = 1000;  // 10% of 300 s per worker = 30 start-ups: capped at 3 per worker
+  o.startup_ms = 1000;  // 5% of 300 s per worker = 15 start-ups: capped at 3 per worker
   auto plan = plan_invocations(tests, o);
   expect_exactly_once(tests, plan);
   EXPECT_EQ(plan.size(), 6U);
