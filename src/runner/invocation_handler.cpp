@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -27,6 +28,9 @@ namespace stdfs = std::filesystem;
 using std::chrono::milliseconds;
 
 namespace {
+
+// The process group of the Playwright run in progress (0: none), for kill_running_playwright.
+std::atomic<pid_t> g_playwright_group{0};
 
 std::string env_or(const char* name, const std::string& fallback = {}) {
   const char* v = std::getenv(name);
@@ -93,6 +97,14 @@ PlaywrightRun run_playwright(const WrapperPaths& paths, const RunnerSettings& se
   opts.cwd = settings.project_root;
   opts.env_set["HT_TEST_ARTIFACTS_OUTPUT_PATH"] = paths.shared_artifacts_dir.string();
   opts.env_set["HOME"] = writable_home(settings.tmp_dir);
+  opts.env_set["HT_RUNNER_PID"] = std::to_string(::getpid());  // for the orphan guard
+  // Playwright's and Chromium's temp files (profiles, artifacts in flight) stay inside the
+  // work dir, so removing it frees Lambda's small /tmp even after a kill. Chromium puts a
+  // Unix socket (SingletonSocket, 108-byte path limit) two levels below TMPDIR, so a long
+  // work dir path keeps the inherited TMPDIR.
+  const stdfs::path tmp = paths.work_dir / "t";
+  std::error_code ec;
+  if (tmp.string().size() <= 60 && stdfs::create_directories(tmp, ec)) opts.env_set["TMPDIR"] = tmp.string();
   opts.stdout_mode = Stdio::file;
   opts.stdout_file = log_file;
   opts.stderr_mode = Stdio::file;
@@ -105,6 +117,7 @@ PlaywrightRun run_playwright(const WrapperPaths& paths, const RunnerSettings& se
     return run;
   }
   run.started = true;
+  g_playwright_group.store(child->pid());
   std::optional<ExitStatus> status;
   if (deadline_ms > 0) {
     std::int64_t stop_at = deadline_ms - settings.deadline_margin.count();
@@ -125,6 +138,7 @@ PlaywrightRun run_playwright(const WrapperPaths& paths, const RunnerSettings& se
     status = child->wait();
   }
   child->kill(SIGKILL);  // stragglers left in its process group
+  g_playwright_group.store(0);
   run.status = status.value_or(ExitStatus{});
   run.log = fs::read_file(log_file).value_or("");
   return run;
@@ -218,6 +232,11 @@ void upload_artifacts(const InvocationRequest& request, const RunnerSettings& se
 
 }  // namespace
 
+void kill_running_playwright() {
+  pid_t group = g_playwright_group.load();
+  if (group > 0) ::kill(-group, SIGKILL);
+}
+
 stdfs::path find_playwright_cli(const stdfs::path& project_root) {
   std::error_code ec;
   const stdfs::path rel = stdfs::path("@playwright") / "test" / "cli.js";
@@ -296,7 +315,7 @@ InvocationResponse handle_invocation(const InvocationRequest& request, const Run
     return o;
   };
 
-  auto work = fs::make_temp_dir("ht-invocation-", settings.tmp_dir);
+  auto work = fs::make_temp_dir("ht-", settings.tmp_dir);
   if (!work.ok()) {
     for (const auto& t : request.tests) {
       response.results.push_back(error_outcome(t, "cannot create a work dir: " + work.error().describe()));

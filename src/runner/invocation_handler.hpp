@@ -38,4 +38,8 @@ std::filesystem::path find_playwright_cli(const std::filesystem::path& project_r
 InvocationResponse handle_invocation(const InvocationRequest& request, const RunnerSettings& settings,
                                      std::int64_t deadline_ms);
 
+// SIGKILLs the process group of the Playwright run in progress, if any. Async-signal-safe:
+// the runner's SIGTERM/SIGINT handler calls it so Playwright never outlives the runner.
+void kill_running_playwright();
+
 }  // namespace ht::runner

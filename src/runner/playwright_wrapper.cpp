@@ -21,10 +21,20 @@ const fs = require('fs');
 const path = require('path');
 const ctx = JSON.parse(fs.readFileSync(path.join(__dirname, 'ht-context.json'), 'utf8'));
 
-// Orphan guard: if the process that started us goes away, stop instead of lingering.
+// Orphan guard: when the runner (HT_RUNNER_PID) is gone, or our parent changed, stop
+// instead of lingering. Checking the runner itself also covers a runner killed before
+// Playwright got here.
 const parentPid = process.ppid;
+const runnerPid = Number(process.env.HT_RUNNER_PID || 0);
+function orphaned() {
+  if (process.ppid !== parentPid) return true;
+  if (runnerPid > 0) {
+    try { process.kill(runnerPid, 0); } catch (e) { return e.code === 'ESRCH'; }
+  }
+  return false;
+}
 const orphanTimer = setInterval(() => {
-  if (process.ppid === parentPid) return;
+  if (!orphaned()) return;
   clearInterval(orphanTimer);
   if (!process.env.TEST_WORKER_INDEX) {
     try { process.kill(process.pid, 'SIGINT'); } catch {}

@@ -1,5 +1,8 @@
 #include "runner/runner_main.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -22,6 +25,13 @@ constexpr const char* kUsage =
     "AWS_LAMBDA_RUNTIME_API and runs the Playwright tests of each invocation it receives.\n"
     "Environment: HT_PROJECT_ROOT, HT_PLAYWRIGHT_CONFIG, HT_NODE, HT_PLAYWRIGHT_CLI,\n"
     "HT_DEADLINE_MARGIN_MS, HT_KEEP_WORK_DIR, HT_LOG_LEVEL.\n";
+
+// SIGTERM (Lambda's shutdown, the local provider's stop) and SIGINT: take Playwright down
+// with us, then exit with the conventional 128 + signal.
+extern "C" void on_terminate(int sig) {
+  kill_running_playwright();
+  ::_exit(128 + sig);
+}
 
 void set_log_level_from_env() {
   const char* v = std::getenv("HT_LOG_LEVEL");
@@ -48,6 +58,11 @@ int runner_main(int argc, char** argv) {
     return 2;
   }
   set_log_level_from_env();
+  struct sigaction sa {};
+  sa.sa_handler = on_terminate;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
   const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
   if (api == nullptr || *api == '\0') {
     std::cerr << "hypertest-runner: AWS_LAMBDA_RUNTIME_API is not set\n" << kUsage;
@@ -65,7 +80,10 @@ int runner_main(int argc, char** argv) {
   log::info("runner ready: project {}, config {}, playwright {}", settings->project_root.string(),
             settings->playwright_config.string(), settings->playwright_cli.string());
 
-  const NextRetryPolicy retry;
+  NextRetryPolicy retry;
+  if (const char* give_up = std::getenv("HT_NEXT_GIVE_UP_MS"); give_up != nullptr && *give_up != '\0') {
+    retry.give_up_after = std::chrono::milliseconds(std::strtoll(give_up, nullptr, 10));
+  }
   auto delay = retry.first_delay;
   auto failing_since = std::chrono::steady_clock::time_point{};
   for (;;) {

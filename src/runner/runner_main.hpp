@@ -3,7 +3,9 @@
 // Environment: AWS_LAMBDA_RUNTIME_API (required: "host:port" of the Runtime API),
 // HT_PROJECT_ROOT (default LAMBDA_TASK_ROOT, then cwd), HT_PLAYWRIGHT_CONFIG (relative to
 // the root; default playwright.config.ts, then .js/.mjs), HT_NODE, HT_PLAYWRIGHT_CLI,
-// HT_DEADLINE_MARGIN_MS (default 5000), HT_KEEP_WORK_DIR=1, HT_LOG_LEVEL (debug|info|warn|error).
+// HT_DEADLINE_MARGIN_MS (default 5000), HT_NEXT_GIVE_UP_MS (default 10000: how long `next` may
+// fail in a row before the runner concludes the API is gone), HT_KEEP_WORK_DIR=1,
+// HT_LOG_LEVEL (debug|info|warn|error).
 //
 // Init: resolves the project root, the Playwright config, node and @playwright/test; a
 // failure is posted to init/error and the runner exits with code 1. Then it loops: `next`,
