@@ -63,6 +63,10 @@ Result<std::vector<std::string>> LocalStore::list(std::string_view prefix) {
   std::error_code ec;
   stdfs::path start = prefix.empty() ? root_ : root_ / std::string(prefix);
   if (!stdfs::exists(start, ec)) return keys;
+  if (stdfs::is_regular_file(start, ec)) {
+    keys.push_back(start.lexically_relative(root_).generic_string());
+    return keys;
+  }
   for (auto it = stdfs::recursive_directory_iterator(start, ec); !ec && it != stdfs::recursive_directory_iterator();
        it.increment(ec)) {
     if (it->is_regular_file(ec)) keys.push_back(it->path().lexically_relative(root_).generic_string());
