@@ -259,6 +259,7 @@ Result<Config> parse_config(const std::string& text, const stdfs::path& file) {
   if (doc.contains("testRunner")) {
     HT_TRY(parse_test_runner(r, doc["testRunner"], c.test_runner));
     from_file("testRunner");
+    if (doc["testRunner"].contains("config")) from_file("testRunner.config");
   }
   if (doc.contains("artifacts")) {
     auto s = r.string(doc["artifacts"], "artifacts");
@@ -386,6 +387,19 @@ Result<Config> load_config(const ConfigOverrides& overrides) {
   if (overrides.artifacts) {
     c.artifacts = *overrides.artifacts;
     c.origins["artifacts"] = Origin::flag;
+  }
+
+  // Like Playwright itself, find playwright.config.{ts,js,mts,mjs,cts,cjs} when the config
+  // does not name one.
+  if (c.origins.count("testRunner.config") == 0) {
+    for (const char* name : {"playwright.config.ts", "playwright.config.js", "playwright.config.mts",
+                             "playwright.config.mjs", "playwright.config.cts", "playwright.config.cjs"}) {
+      std::error_code ec;
+      if (stdfs::exists(c.project_root / name, ec)) {
+        c.test_runner.config = name;
+        break;
+      }
+    }
   }
 
   // Defaults that depend on the provider (SPEC §4).

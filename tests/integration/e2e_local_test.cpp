@@ -109,8 +109,9 @@ TEST(EndToEndLocal, MissingPlaywrightIsAClearError) {
   fs::TempDir dir("ht-nopw-");
   std::ofstream(dir.path() / "playwright.config.ts") << "export default {};\n";
   auto r = run_hypertest({"invoke"}, dir.path());
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("Playwright not found"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("Playwright not found in " + dir.path().string() + ": run npm install"), std::string::npos)
+      << r.err;
 }
 
 TEST(EndToEndLocal, DriftPolicies) {

@@ -177,3 +177,23 @@ TEST_F(ConfigFiles, JavaScriptConfigIsEvaluatedWithNode) {
 
 }  // namespace
 }  // namespace ht
+
+namespace ht {
+namespace {
+
+TEST_F(ConfigFiles, FindsThePlaywrightConfigLikePlaywrightDoes) {
+  ConfigOverrides o;
+  o.config_path = write("hypertest.config.json", "{}");
+  write("playwright.config.mjs", "export default {};\n");
+  auto r = load_config(o);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->test_runner.config, "playwright.config.mjs");
+  // Named explicitly: kept even when missing, so the error names what the user wrote.
+  o.config_path = write("hypertest.config.json", R"({"testRunner": {"config": "e2e/pw.config.ts"}})");
+  r = load_config(o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->test_runner.config, "e2e/pw.config.ts");
+}
+
+}  // namespace
+}  // namespace ht
