@@ -40,7 +40,8 @@ class S3Store final : public ArtifactStore {
     return std::move(r->body);
   }
 
-  // Keys under the "folder" `prefix` (a '/' is implied at its end), relative to the store root.
+  // Keys under the "folder" `prefix` (a '/' is implied at its end), relative to the store root;
+  // when `prefix` names an object itself, that key too (as LocalStore lists a file).
   Result<std::vector<std::string>> list(std::string_view prefix) override {
     std::string p(prefix);
     while (!p.empty() && p.front() == '/') p.erase(0, 1);
@@ -58,8 +59,9 @@ class S3Store final : public ArtifactStore {
     }
     std::vector<std::string> keys;
     keys.reserve(objects.size());
+    const std::string exact = root + p;
     for (auto& o : objects) {
-      if (o.key.rfind(folder, 0) == 0) keys.push_back(o.key.substr(root.size()));
+      if (o.key.rfind(folder, 0) == 0 || (!p.empty() && o.key == exact)) keys.push_back(o.key.substr(root.size()));
     }
     std::sort(keys.begin(), keys.end());
     return keys;

@@ -137,6 +137,10 @@ TEST_F(S3Moto, ArtifactStoreAtTheBucketRoot) {
   EXPECT_EQ(*keys, (std::vector<std::string>{"run-1/hypertest.results.json", "run-1/t1/shot.png",
                                              "run-1/t1/trace/trace.zip"}));
   EXPECT_EQ(s.get("run-1/t1/shot.png").value_or(""), "png");
+  // A prefix naming one object lists that object (as the local store lists a file).
+  ASSERT_TRUE(s.put("hypertest.manifest.json", "{}", "application/json").ok());
+  EXPECT_EQ(s.list("hypertest.manifest.json").value_or({}), std::vector<std::string>{"hypertest.manifest.json"});
+  EXPECT_TRUE(s.list("no-such-key").value_or({"x"}).empty());
   // `aws s3 ls --recursive` (the independent client) lists the same objects.
   auto cli = aws_cli(moto_, {"s3", "ls", "--recursive", "s3://" + bucket_ + "/"});
   ASSERT_TRUE(cli.status.success()) << cli.err;

@@ -93,7 +93,7 @@ struct AwsProvider::Impl {
     e.retryable = settings.retry.is_retryable(e);
     if (!e.retryable || job->attempt >= settings.retry.max_attempts || is_cancelled()) return false;
     auto delay = settings.retry.backoff(job->attempt, net::jitter_rng());
-    log::debug("{}: {}; retry {} in {} ms", context_of(*job), e.describe(), job->attempt, delay.count());
+    log::debug("{}; retry {} in {} ms", e.describe(), job->attempt, delay.count());
     retries.fetch_add(1);
     send(job, delay);
     return true;
