@@ -63,6 +63,11 @@ Status configure_easy(CURL* h, const Request& req, EasyState& st) {
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
   if (req.timeout) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout->count()));
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  // Long quiet requests (a 15-minute Lambda Invoke) must survive idle-connection reapers:
+  // https://docs.aws.amazon.com/lambda/latest/dg/invocation-retries.html (TCP keep-alive).
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 60L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 30L);
 
   if (!req.body_file.empty()) {
     st.upload.reset(std::fopen(req.body_file.c_str(), "rb"));

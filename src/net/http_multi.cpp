@@ -1,6 +1,9 @@
 #include "net/http_multi.hpp"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +41,7 @@ struct HttpMulti::Impl {
   Options options;
   CurlMulti multi;
   CurlShare share;
+  CurlSlist resolve;
   std::thread thread;
 
   // Shared with submitters.
@@ -88,6 +92,7 @@ struct HttpMulti::Impl {
     }
     curl_easy_setopt(h, CURLOPT_PRIVATE, run.get());
     curl_easy_setopt(h, CURLOPT_SHARE, share.get());
+    if (resolve) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
     running.emplace(h, std::move(run));
     curl_multi_add_handle(multi.get(), h);
     started.fetch_add(1);
@@ -199,6 +204,9 @@ HttpMulti::HttpMulti(Options options) : impl_(std::make_unique<Impl>()) {
   impl_->share.reset(curl_share_init());
   curl_share_setopt(impl_->share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(impl_->share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  for (const auto& entry : options.resolve) {
+    impl_->resolve.reset(curl_slist_append(impl_->resolve.release(), entry.c_str()));
+  }
   raise_fd_limit();
   impl_->thread = std::thread([impl = impl_.get()] { impl->loop(); });
 }
@@ -243,6 +251,44 @@ HttpMultiStats HttpMulti::stats() const {
   s.completed = impl_->completed.load();
   s.peak_in_flight = impl_->peak.load();
   return s;
+}
+
+std::optional<std::string> warm_dns(const std::string& url) {
+  CURLU* u = curl_url();
+  if (u == nullptr) return std::nullopt;
+  std::string host;
+  std::string port;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* h = nullptr;
+    char* p = nullptr;
+    if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) host = h;
+    if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) port = p;
+    curl_free(h);
+    curl_free(p);
+  }
+  curl_url_cleanup(u);
+  if (host.empty() || port.empty() || host.front() == '[') return std::nullopt;
+  in6_addr probe{};
+  if (inet_pton(AF_INET, host.c_str(), &probe) == 1) return std::nullopt;  // already an address
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) return std::nullopt;
+  std::string addrs;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    const void* src = a->ai_family == AF_INET6
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    if (inet_ntop(a->ai_family, src, buf, sizeof buf) == nullptr) continue;
+    std::string addr = a->ai_family == AF_INET6 ? "[" + std::string(buf) + "]" : std::string(buf);
+    if (addrs.find(addr) != std::string::npos) continue;
+    addrs += (addrs.empty() ? "" : ",") + addr;
+  }
+  freeaddrinfo(res);
+  if (addrs.empty()) return std::nullopt;
+  return "+" + host + ":" + port + ":" + addrs;
 }
 
 std::uint64_t raise_fd_limit() {

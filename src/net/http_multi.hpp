@@ -15,6 +15,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "net/http.hpp"
@@ -44,6 +47,10 @@ class HttpMulti {
  public:
   struct Options {
     int max_in_flight = 16;  // the window; also sizes the connection pool
+    // Pre-resolved "HOST:PORT:ADDR[,ADDR...]" entries seeded into the shared DNS cache with
+    // the normal cache timeout (CURLOPT_RESOLVE "+" form), so a burst of new connections to
+    // one host does not start one resolver thread each. See warm_dns().
+    std::vector<std::string> resolve;
   };
 
   // Starts the loop thread.
@@ -71,6 +78,10 @@ class HttpMulti {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Resolves the host of `url` once (getaddrinfo) into a "+HOST:PORT:ADDR,..." entry for
+// Options::resolve; nullopt for IP literals and failures (curl then resolves as usual).
+std::optional<std::string> warm_dns(const std::string& url);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit (1,000 connections need 1,000 fds).
 // Returns the new soft limit.

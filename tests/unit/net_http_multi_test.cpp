@@ -209,3 +209,34 @@ TEST(HttpMulti, RaisesFdLimit) { EXPECT_GE(raise_fd_limit(), 1024u); }
 
 }  // namespace
 }  // namespace ht::net
+
+namespace ht::net {
+namespace {
+
+TEST(WarmDns, ResolvesNamesOnceAndSkipsAddresses) {
+  EXPECT_FALSE(warm_dns("http://127.0.0.1:8080/x").has_value());
+  EXPECT_FALSE(warm_dns("http://[::1]:8080/x").has_value());
+  auto e = warm_dns("http://localhost:8080/x");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->rfind("+localhost:8080:", 0), 0u) << *e;
+  EXPECT_NE(e->find("127.0.0.1"), std::string::npos) << *e;
+}
+
+TEST(WarmDns, PreResolvedHostIsUsedByTransfers) {
+  SlowServer server(std::chrono::milliseconds(0));
+  const std::string url = server.url("/echo");
+  const std::string port = url.substr(url.rfind(':') + 1, url.find('/', 7) - url.rfind(':') - 1);
+  Collector c;
+  HttpMulti::Options o;
+  o.max_in_flight = 2;
+  // A name nobody can resolve, pre-resolved to the server.
+  o.resolve.push_back("+ht-warm-dns.invalid:" + port + ":127.0.0.1");
+  HttpMulti multi(o);
+  multi.submit(post("http://ht-warm-dns.invalid:" + port + "/echo", "warm", c));
+  ASSERT_TRUE(c.wait_for(1, std::chrono::seconds(10)));
+  ASSERT_TRUE(c.results[0].ok()) << c.results[0].error().describe();
+  EXPECT_EQ(c.results[0]->body, "warm");
+}
+
+}  // namespace
+}  // namespace ht::net

@@ -207,6 +207,7 @@ Status AwsProvider::start(const RunContext& context) {
   }
   net::HttpMulti::Options o;
   o.max_in_flight = std::max(1, context.concurrency);
+  if (auto entry = net::warm_dns(impl_->settings.client.endpoint)) o.resolve.push_back(*entry);
   impl_->multi = std::make_unique<net::HttpMulti>(o);
   log::debug("aws provider: function {}, concurrency {}, invoke timeout {} ms", impl_->settings.function_name,
              o.max_in_flight, impl_->timeout.count());
