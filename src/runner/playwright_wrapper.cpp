@@ -58,18 +58,30 @@ function relativeFile(file) {
   return file;
 }
 
-let mainPath;
-let corePath;
+// Patch point: playwright/lib/index.js, whose exports playwright/test.js spreads into the
+// module users import (`@playwright/test` and `playwright/test`, CommonJS or ESM, since
+// test.mjs re-exports test.js). Replacing the cached exports of lib/index.js before
+// test.js first runs makes every spec's `test` carry the fixture; this also holds when
+// Playwright's ESM loader evaluates test.js itself, because test.js reaches lib/index.js
+// through require() and so through Node's module cache.
+// Resolution and loading use Node's own CommonJS loader (createRequire, Module._cache),
+// never a loader-hook `require`, which may ignore `paths` and keep a cache of its own.
+const Module = require('module');
+const rootRequire = Module.createRequire(path.join(ctx.projectRoot, 'package.json'));
+let libIndexPath;
 try {
-  mainPath = require.resolve('@playwright/test', { paths: [ctx.projectRoot] });
-  corePath = require.resolve('playwright/test', { paths: [path.dirname(mainPath)] });
+  const mainPath = rootRequire.resolve('@playwright/test');
+  const corePath = Module.createRequire(mainPath).resolve('playwright/test');
+  libIndexPath = path.join(path.dirname(corePath), 'lib', 'index.js');
+  for (const loaded of [mainPath, corePath]) {
+    if (Module._cache[loaded]) console.error('[hypertest] ' + loaded + ' was loaded before the runner could patch it');
+  }
 } catch (e) {
   console.error('[hypertest] cannot resolve @playwright/test from ' + ctx.projectRoot + ': ' + e.message);
 }
-if (corePath) {
-  require(mainPath);
-  const original = require(corePath);
-  const extended = original.test.extend({
+if (libIndexPath) {
+  const lib = rootRequire(libIndexPath);
+  const extended = lib.test.extend({
     _hypertestArtifacts: [async ({}, use, testInfo) => {
       const testId = byKey.get(key(testInfo.project.name, relativeFile(testInfo.file), testInfo.titlePath.slice(1)));
       const dir = testId ? path.join(ctx.artifactsDir, testId) : ctx.sharedArtifactsDir;
@@ -81,14 +93,11 @@ if (corePath) {
       await use(dir);
     }, { auto: true, box: true }],
   });
-  // The root test object also carries the module's other exports (expect, devices, ...).
-  for (const name of Object.keys(original)) {
-    if (!(name in extended)) extended[name] = original[name];
-  }
-  extended.test = extended;
-  extended.default = extended;
-  require.cache[corePath].exports = extended;
-  require.cache[mainPath].exports = extended;
+  const replacement = {};
+  for (const name of Object.keys(lib)) replacement[name] = lib[name];
+  if (lib.__esModule) Object.defineProperty(replacement, '__esModule', { value: true });
+  replacement.test = extended;
+  Module._cache[libIndexPath].exports = replacement;
 }
 )JS";
 
@@ -119,7 +128,7 @@ function resolveScript(s) {
   if (typeof s !== 'string') return s;
   const local = path.resolve(root, s);
   if (fs.existsSync(local)) return local;
-  try { return require.resolve(s, { paths: [root] }); } catch { return s; }
+  try { return require('module').createRequire(path.join(root, 'package.json')).resolve(s); } catch { return s; }
 }
 const fixScripts = (s) => (Array.isArray(s) ? s.map(resolveScript) : resolveScript(s));
 function fixWebServer(w) {
@@ -247,10 +256,14 @@ Result<WrapperPaths> write_playwright_wrapper(const stdfs::path& work_dir, const
 
   std::string config;
   if (esm) {
+    // The fixture must run before the user's config imports @playwright/test, and static
+    // imports all run before the body: load the user's config with a dynamic import.
     config = "// Written by hypertest-runner (see src/runner/playwright_wrapper.hpp).\n"
-             "import './ht-fixture.cjs';\n"
-             "import wrapper from './ht-wrap.cjs';\n"
-             "import * as userConfig from " + js_string(file_url(user_config)) + ";\n"
+             "import { createRequire } from 'node:module';\n"
+             "const require = createRequire(import.meta.url);\n"
+             "require('./ht-fixture.cjs');\n"
+             "const wrapper = require('./ht-wrap.cjs');\n"
+             "const userConfig = await import(" + js_string(file_url(user_config)) + ");\n"
              "export default wrapper.wrap(userConfig);\n";
   } else {
     config = "'use strict';\n"

@@ -18,11 +18,11 @@
 // HT_TEST_ARTIFACTS_OUTPUT_PATH per test: env is per process and one Playwright worker
 // runs every test of the invocation, so the variable is set inside the worker before each
 // test. ht-fixture.cjs (imported first by the wrapper config, which Playwright loads in its
-// main process and in every worker before any test file) replaces the exports of
-// `playwright/test` and `@playwright/test` in Node's module cache with
+// main process and in every worker before any test file) replaces the cached exports of
+// playwright/lib/index.js (what playwright/test.js, and through it `@playwright/test` and
+// test.mjs, hand to users) with a copy whose `test` is
 // `test.extend({ _hypertestArtifacts: [fixture, { auto: true, box: true }] })`. Every spec
-// (.ts and .js, CommonJS or ESM, since test.mjs re-exports the CommonJS module) thereby gets
-// an auto fixture that maps (project, file relative to the project root, title path) to the
+// (.ts and .js, CommonJS or ESM; verified for both) thereby gets an auto fixture that maps (project, file relative to the project root, title path) to the
 // requested testId, creates {work}/artifacts/{testId}/, sets process.env before the test
 // body and before the user's own fixtures, and records the test's Playwright outputDir in
 // output-dirs.jsonl so the runner uploads exactly that test's files. Hooks that run outside

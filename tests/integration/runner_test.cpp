@@ -148,6 +148,29 @@ TEST_F(RunnerTest, RunsAnInvocationAndReportsEveryRequestedTestInOrder) {
   ASSERT_TRUE(status.has_value()) << "runner did not exit after the Runtime API shut down";
 }
 
+TEST_F(RunnerTest, EsModuleProjectsGetPerTestArtifactFoldersToo) {
+  // Replace the CommonJS suite with the ESM one.
+  stdfs::remove_all(root_);
+  stdfs::copy(stdfs::path(HT_SOURCE_DIR) / "tests/fixtures/runner/suite-esm", root_, stdfs::copy_options::recursive);
+  stdfs::create_directory_symlink(stdfs::path(HT_SOURCE_DIR) / "examples/basic/node_modules", root_ / "node_modules");
+  start_host(seconds(300));
+  const std::vector<TestRef> tests = {ref("", "tests/esm.spec.js", {"esm writes first"}),
+                                      ref("", "tests/esm.spec.js", {"esm writes second"})};
+  Child runner = start_runner();
+  host_->submit(request("inv-esm", tests));
+  auto outcome = host_->wait_outcome(seconds(120));
+  ASSERT_TRUE(outcome.has_value()) << runner_log();
+  ASSERT_TRUE(std::holds_alternative<InvocationResponse>(outcome->result));
+  const auto& results = std::get<InvocationResponse>(outcome->result).results;
+  ASSERT_EQ(results.size(), 2U);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(results[i].status, TestStatus::success) << (results[i].error ? results[i].error->message : "");
+    EXPECT_EQ(fs::read_file(store_ / "run-1" / tests[i].test_id / "who.txt").value_or(""), tests[i].title_path[0]);
+  }
+  host_->shutdown();
+  EXPECT_TRUE(runner.wait(seconds(10)).has_value());
+}
+
 TEST_F(RunnerTest, DeadlineStopsPlaywrightAndUnfinishedTestsAreErrors) {
   start_host(seconds(30));
   const std::vector<TestRef> tests = {basic({"sleeps"}), basic({"passes"})};
