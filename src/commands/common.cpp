@@ -60,7 +60,7 @@ DiscoveryOptions discovery_options(const Config& config, const CommandOptions& o
   return d;
 }
 
-Result<std::string> project_content_hash(const Config& config) {
+Result<ProjectFileSet> project_file_set(const Config& config) {
   ProjectFilesOptions o;
   o.extra_excludes = {"/" + config.results_file_name, "/" + config.build_manifest_file_name};
   // A local artifact store inside the project is output, not input.
@@ -73,7 +73,9 @@ Result<std::string> project_content_hash(const Config& config) {
   }
   auto files = collect_project_files(config.project_root, o);
   if (!files.ok()) return files.error();
-  return content_hash(config.project_root, *files);
+  auto hash = content_hash(config.project_root, *files);
+  if (!hash.ok()) return hash.error();
+  return ProjectFileSet{std::move(*files), std::move(*hash)};
 }
 
 stdfs::path find_runner_binary() {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands/options.hpp"
 #include "config/config.hpp"
@@ -28,8 +29,14 @@ Result<std::unique_ptr<ArtifactStore>> open_artifact_store(const Config& config)
 
 DiscoveryOptions discovery_options(const Config& config, const CommandOptions& options);
 
-// The files shipped/hashed for this project (excluding the configured result/manifest names).
-Result<std::string> project_content_hash(const Config& config);
+// The files shipped in the image's tests layer and hashed into the manifest's testDirHash:
+// the project tree minus outputs (the configured results and manifest names, a local
+// artifact folder inside the project) and .hypertestignore.
+struct ProjectFileSet {
+  std::vector<std::string> files;
+  std::string hash;
+};
+Result<ProjectFileSet> project_file_set(const Config& config);
 
 // $HYPERTEST_RUNNER, else hypertest-runner next to the running hypertest binary, else PATH.
 std::filesystem::path find_runner_binary();

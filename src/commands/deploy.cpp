@@ -7,6 +7,7 @@
 #include "commands/cli.hpp"
 #include "commands/common.hpp"
 #include "core/clock.hpp"
+#include "deploy/deploy_aws.hpp"
 #include "manifest/manifest.hpp"
 #include "ui/reporter.hpp"
 
@@ -30,25 +31,45 @@ int run_deploy(const CommandOptions& options) {
     sink->close();
     return report_error(e);
   };
-  if (config->cloud_provider.is_aws()) {
-    return fail(make_error(ErrorKind::config, "deploy to aws is not available in this build", "cloudProvider"));
-  }
-
   // Local provider: there is no image; the manifest freezes the test list and the content
   // hash of the working tree, so `invoke` can tell when the suite changed since deploy.
+  // AWS: the same, plus the image built and pushed and the function pointed at it.
   auto t0 = Clock::now();
   auto discovered = discover_tests(discovery_options(*config, options));
   if (!discovered.ok()) return fail(discovered.error().with_context("discover tests"));
   sink->on_event(ui::DeployStep{"discover", fmt::format("{} tests", discovered->tests.size()), -1, ms_since(t0)});
 
   t0 = Clock::now();
-  auto hash = project_content_hash(*config);
-  if (!hash.ok()) return fail(hash.error().with_context("hash the project"));
-  sink->on_event(ui::DeployStep{"hash", hash->substr(0, 12), -1, ms_since(t0)});
+  auto file_set = project_file_set(*config);
+  if (!file_set.ok()) return fail(file_set.error().with_context("hash the project"));
+  const std::string& hash = file_set->hash;
+  sink->on_event(ui::DeployStep{"hash", fmt::format("{} files, {}", file_set->files.size(), hash.substr(0, 12)), -1,
+                                ms_since(t0)});
+
+  if (config->cloud_provider.is_aws()) {
+    auto store = open_artifact_store(*config);
+    if (!store.ok()) return fail(store.error());
+    deploy::DeployInputs in;
+    in.config = *config;
+    in.tests = std::move(discovered->tests);
+    in.playwright_version = discovered->playwright_version;
+    in.project_files = file_set->files;
+    in.test_dir_hash = hash;
+    in.store = store->get();
+    in.events = sink.get();
+    in.dry_run = options.dry_run;
+    auto deployed = deploy::deploy_aws(in);
+    if (!deployed.ok()) return fail(deployed.error().with_context("deploy"));
+    if (!deployed->dry_run) {
+      sink->on_event(ui::DeployStep{"done", deployed->image_uri, -1, -1});
+    }
+    sink->close();
+    return kExitOk;
+  }
 
   Manifest m;
   m.provider = "local";
-  m.test_dir_hash = *hash;
+  m.test_dir_hash = hash;
   m.playwright_version = discovered->playwright_version;
   m.created_at = iso8601_now();
   m.tests = std::move(discovered->tests);

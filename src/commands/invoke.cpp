@@ -81,11 +81,11 @@ Result<std::vector<TestCase>> select_tests(const Config& config, const CommandOp
   auto manifest = load_manifest(store, config.build_manifest_file_name);
   if (!manifest.ok()) return manifest.error();
   if (manifest->has_value()) {
-    auto hash = project_content_hash(config);
-    if (!hash.ok()) return hash.error().with_context("hash the project");
+    auto file_set = project_file_set(config);
+    if (!file_set.ok()) return file_set.error().with_context("hash the project");
     auto function_digest = provider.deployed_image_digest();
     if (!function_digest.ok()) return function_digest.error();
-    HT_TRY(apply_drift_policy(config, check_drift(**manifest, *hash, *function_digest), sink));
+    HT_TRY(apply_drift_policy(config, check_drift(**manifest, file_set->hash, *function_digest), sink));
   } else if (config.cloud_provider.is_aws()) {
     return make_error(ErrorKind::usage, "no manifest at " + store.uri_of(config.build_manifest_file_name) +
                                             ": run `hypertest deploy` first");

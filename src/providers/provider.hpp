@@ -67,7 +67,7 @@ class Provider {
 
   // What one invocation costs before its first test starts (process + Playwright start-up),
   // in ms; the scheduler packs tests to amortize it.
-  [[nodiscard]] virtual std::int64_t startup_estimate_ms() const { return 1500; }
+  [[nodiscard]] virtual std::int64_t startup_estimate_ms() const { return 3000; }
 };
 
 }  // namespace ht

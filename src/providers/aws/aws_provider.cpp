@@ -261,6 +261,17 @@ AwsProviderStats AwsProvider::stats() const {
 
 std::chrono::milliseconds AwsProvider::invoke_timeout() const { return impl_->timeout; }
 
+Result<std::string> AwsProvider::deployed_image_digest() {
+  auto fn = impl_->lambda.get_function(impl_->settings.function_name);
+  if (!fn.ok()) return fn.error().with_context("drift check: read the function's image");
+  auto at = fn->resolved_image_uri.find("@sha256:");
+  if (at != std::string::npos) return fn->resolved_image_uri.substr(at + 1);
+  at = fn->image_uri.find("@sha256:");
+  if (at != std::string::npos) return fn->image_uri.substr(at + 1);
+  if (!fn->code_sha256.empty()) return "sha256:" + fn->code_sha256;
+  return std::string();
+}
+
 Result<AwsProviderSettings> make_aws_provider_settings(const Config& config) {
   AwsProviderSettings s;
   s.function_name = config.cloud_provider.aws.function_name;

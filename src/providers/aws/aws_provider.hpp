@@ -53,6 +53,12 @@ class AwsProvider : public Provider {
   void cancel() override;
   void stop() override;
 
+  // sha256 of the image the function runs now (GetFunction Code.ResolvedImageUri, else
+  // CodeSha256), for the drift check.
+  Result<std::string> deployed_image_digest() override;
+  // A cold Lambda start plus Playwright and Chromium start-up.
+  [[nodiscard]] std::int64_t startup_estimate_ms() const override { return 5000; }
+
   [[nodiscard]] AwsProviderStats stats() const;
   // The client-side Invoke timeout in effect after start().
   [[nodiscard]] std::chrono::milliseconds invoke_timeout() const;
