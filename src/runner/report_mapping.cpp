@@ -105,6 +105,16 @@ ReportedTest map_test(const nlohmann::json& spec, const nlohmann::json& test) {
       if (e.message.empty()) e.message = strip_ansi(str(*err, "value"));
     }
     if (e.message.empty()) e.message = "test " + (result_status.empty() ? std::string("failed") : result_status);
+    // Keep the response well under Lambda's 6 MB payload limit even for many failures.
+    constexpr size_t kMaxText = 16 * 1024;
+    for (std::string* text : {&e.message, &e.stack_trace}) {
+      if (text->size() > kMaxText) {
+        size_t cut = kMaxText;
+        while (cut > 0 && (static_cast<unsigned char>((*text)[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+        text->resize(cut);
+        *text += "\n... (truncated)";
+      }
+    }
     r.outcome.error = std::move(e);
   }
   return r;

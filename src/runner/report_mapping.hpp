@@ -9,7 +9,8 @@
 //   unexpected -> failed (also timedOut)
 //   flaky      -> success with flaky = true
 // startDate/endDate/duration come from the last result (the last retry); the error is the
-// last result's first error with ANSI escapes stripped. A test with no result, or whose last
+// last result's first error with ANSI escapes stripped (message and stack each cut at 16 KiB
+// so a response stays far below Lambda's 6 MB limit). A test with no result, or whose last
 // result is "interrupted", got no verdict (Playwright stopped before or while running it).
 #pragma once
 

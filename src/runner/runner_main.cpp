@@ -125,8 +125,16 @@ int runner_main(int argc, char** argv) {
       continue;
     }
     log::info("invocation {} (request {}): {} test(s)", request.invocation_id, inv->request_id, request.tests.size());
-    InvocationResponse response = handle_invocation(request, *settings, inv->deadline_ms);
-    std::string body = nlohmann::json(response).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string body;
+    try {
+      InvocationResponse response = handle_invocation(request, *settings, inv->deadline_ms);
+      body = nlohmann::json(response).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } catch (const std::exception& ex) {
+      log::error("invocation {}: {}", request.invocation_id, ex.what());
+      RuntimeError err{"Runtime.InternalError", std::string("hypertest-runner failed: ") + ex.what(), {}};
+      if (Status st = client.fail(inv->request_id, err); !st.ok()) log::error("error: {}", st.error().describe());
+      continue;
+    }
     Status st = client.respond(inv->request_id, body);
     if (!st.ok()) {
       log::error("invocation {}: posting the response failed: {}", request.invocation_id, st.error().describe());

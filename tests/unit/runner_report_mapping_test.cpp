@@ -140,6 +140,29 @@ TEST(RunnerReportMapping, TimedOutIsFailedAndExpectedFailureIsSuccess) {
   EXPECT_EQ(expected_fail.at("x").outcome.status, TestStatus::success);
 }
 
+TEST(RunnerReportMapping, HugeErrorsAreCutToKeepTheResponseSmall) {
+  std::string huge;
+  while (huge.size() < 40000) huge += "\xF0\x9F\x8E\x89 boom ";
+  nlohmann::json report = {
+      {"config", {{"rootDir", "/p"}}},
+      {"suites",
+       {{{"title", "a.ts"},
+         {"file", "a.ts"},
+         {"specs",
+          {{{"title", "t"},
+            {"file", "a.ts"},
+            {"tests",
+             {{{"projectName", "p"},
+               {"status", "unexpected"},
+               {"results", {{{"status", "failed"}, {"error", {{"message", huge}, {"stack", huge}}}}}}}}}}}}}}};
+  auto mapped = map_playwright_report(report, "/p", {TestRef{"x", "p", "a.ts", {"t"}}});
+  const auto& e = *mapped.at("x").outcome.error;
+  EXPECT_LT(e.message.size(), 17U * 1024U);
+  EXPECT_LT(e.stack_trace.size(), 17U * 1024U);
+  EXPECT_NE(e.message.find("(truncated)"), std::string::npos);
+  EXPECT_NO_THROW((void)nlohmann::json(e.message).dump());  // still valid UTF-8
+}
+
 TEST(RunnerStripAnsi, RemovesCsiAndOscSequences) {
   EXPECT_EQ(strip_ansi("\x1b[2mexpect(\x1b[22m\x1b[31mreceived\x1b[39m)"), "expect(received)");
   EXPECT_EQ(strip_ansi("a\x1b]8;;http://x\x07link\x1b]8;;\x07 b"), "alink b");
