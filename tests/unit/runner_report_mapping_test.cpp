@@ -143,18 +143,11 @@ TEST(RunnerReportMapping, TimedOutIsFailedAndExpectedFailureIsSuccess) {
 TEST(RunnerReportMapping, HugeErrorsAreCutToKeepTheResponseSmall) {
   std::string huge;
   while (huge.size() < 40000) huge += "\xF0\x9F\x8E\x89 boom ";
-  nlohmann::json report = {
-      {"config", {{"rootDir", "/p"}}},
-      {"suites",
-       {{{"title", "a.ts"},
-         {"file", "a.ts"},
-         {"specs",
-          {{{"title", "t"},
-            {"file", "a.ts"},
-            {"tests",
-             {{{"projectName", "p"},
-               {"status", "unexpected"},
-               {"results", {{{"status", "failed"}, {"error", {{"message", huge}, {"stack", huge}}}}}}}}}}}}}}};
+  nlohmann::json result = {{"status", "failed"}, {"error", {{"message", huge}, {"stack", huge}}}};
+  nlohmann::json test = {{"projectName", "p"}, {"status", "unexpected"}, {"results", nlohmann::json::array({result})}};
+  nlohmann::json spec = {{"title", "t"}, {"file", "a.ts"}, {"tests", nlohmann::json::array({test})}};
+  nlohmann::json file = {{"title", "a.ts"}, {"file", "a.ts"}, {"specs", nlohmann::json::array({spec})}};
+  nlohmann::json report = {{"config", {{"rootDir", "/p"}}}, {"suites", nlohmann::json::array({file})}};
   auto mapped = map_playwright_report(report, "/p", {TestRef{"x", "p", "a.ts", {"t"}}});
   const auto& e = *mapped.at("x").outcome.error;
   EXPECT_LT(e.message.size(), 17U * 1024U);
