@@ -141,8 +141,8 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
     auto hash = content_hash(cfg.project_root, files);
     if (!hash) return hash.error().with_context("deploy: hash");
     test_dir_hash = *hash;
+    progress.step("hash", fmt::format("{} files, {}", files.size(), test_dir_hash.substr(0, 12)), -1, ms_since(t0));
   }
-  progress.step("hash", fmt::format("{} files, {}", files.size(), test_dir_hash.substr(0, 12)), -1, ms_since(t0));
 
   // 4. The base image.
   t0 = Clock::now();

@@ -167,6 +167,7 @@ TEST(DeployAws, DeployRedeployOneFileChangeAndDryRun) {
   ASSERT_TRUE(inspect.status.success()) << inspect.err;
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"], first->image_digest);
   // Progress: every step reported; uploads carry their bytes.
+  // "hash" is reported because the file set was not passed in and was computed here.
   for (const char* step : {"function", "login", "hash", "base", "build", "plan", "push", "manifest", "update", "wait"}) {
     EXPECT_FALSE(sink.named(step).empty()) << step;
   }
