@@ -14,6 +14,7 @@
 #include "oci/reference.hpp"
 #include "store/artifact_store.hpp"
 #include "ui/events.hpp"
+#include "ui/plain_reporter.hpp"
 
 namespace ht::deploy {
 
@@ -61,13 +62,6 @@ Error explain_registry_error(Error e, const std::string& repository) {
 }
 
 }  // namespace
-
-std::string format_bytes(std::int64_t bytes) {
-  if (bytes < 1000) return fmt::format("{} B", bytes);
-  if (bytes < 1000 * 1000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
-  if (bytes < 1000LL * 1000 * 1000) return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
-  return fmt::format("{:.2f} GB", static_cast<double>(bytes) / 1e9);
-}
 
 Result<DeployResult> deploy_aws(const DeployInputs& in) {
   const Config& cfg = in.config;
@@ -152,7 +146,7 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   std::int64_t base_bytes = 0;
   for (const auto& l : base->manifest.layers) base_bytes += l.size;
   progress.step("base", fmt::format("{} ({} layers, {})", base_ref->str(), base->manifest.layers.size(),
-                                    format_bytes(base_bytes)), -1, ms_since(t0));
+                                    ui::format_bytes(base_bytes)), -1, ms_since(t0));
   if (!base->playwright_version.empty() && !in.playwright_version.empty() &&
       base->playwright_version != in.playwright_version) {
     progress.warn("the base image's browsers belong to Playwright " + base->playwright_version +
@@ -183,8 +177,8 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   result.image_uri = target_ref->registry + "/" + repository + "@" + image->manifest_digest;
   progress.step("build",
                 fmt::format("dependencies {}{}, tests {} ({} files) -> {}",
-                            layers->dependencies ? format_bytes(layers->dependencies->size) : "none",
-                            layers->dependencies_from_cache ? " (cached)" : "", format_bytes(layers->tests.size),
+                            layers->dependencies ? ui::format_bytes(layers->dependencies->size) : "none",
+                            layers->dependencies_from_cache ? " (cached)" : "", ui::format_bytes(layers->tests.size),
                             files.size(), image->manifest_digest.substr(0, 19)),
                 -1, ms_since(t0));
 

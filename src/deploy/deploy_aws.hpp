@@ -69,7 +69,4 @@ struct DeployResult {
 
 Result<DeployResult> deploy_aws(const DeployInputs& inputs);
 
-// "12.3 MB", "845.0 kB", "17 B" (base 1000, one decimal above KB).
-std::string format_bytes(std::int64_t bytes);
-
 }  // namespace ht::deploy

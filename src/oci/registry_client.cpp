@@ -1,7 +1,5 @@
 #include "oci/registry_client.hpp"
 
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "aws/base64.hpp"
 #include "core/hash.hpp"
 #include "core/log.hpp"
 #include "oci/image.hpp"
@@ -19,14 +18,6 @@
 namespace ht::oci {
 
 namespace {
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -150,7 +141,7 @@ struct RegistryClient::Impl {
     std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(static_cast<double>(ms) * jitter(rng))));
   }
 
-  std::string basic_header() const { return "Basic " + base64(creds->username + ":" + creds->password); }
+  std::string basic_header() const { return "Basic " + aws::base64_encode(creds->username + ":" + creds->password); }
 
   Status ping() {
     if (auth != Auth::unknown) return {};
