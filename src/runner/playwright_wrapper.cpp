@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/fs.hpp"
+#include "net/http.hpp"
 #include "runner/test_list.hpp"
 
 namespace ht::runner {
@@ -184,19 +185,7 @@ std::string js_string(const std::string& s) { return nlohmann::json(s).dump(); }
 
 std::string file_url(const stdfs::path& p) {
   // file:// URL of an absolute path, percent-encoding everything but unreserved and '/'.
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "file://";
-  for (unsigned char c : p.string()) {
-    bool keep = std::isalnum(c) != 0 || c == '/' || c == '-' || c == '_' || c == '.' || c == '~';
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
+  return "file://" + net::url_encode(p.string(), /*keep_slash=*/true);
 }
 
 }  // namespace
