@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 # Build: compiler, CMake, libraries (Debian -dev packages).
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache
   libcurl4-openssl-dev libssl-dev zlib1g-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libarchive-dev libgtest-dev libcpp-httplib-dev
+  libarchive-dev libxml2-dev libgtest-dev libcpp-httplib-dev
   # Running suites: Debian's Chromium (Playwright's own browser download does not work
   # offline) and ffmpeg for Playwright's video recording.
   chromium ffmpeg

@@ -264,10 +264,12 @@ std::chrono::milliseconds AwsProvider::invoke_timeout() const { return impl_->ti
 Result<std::string> AwsProvider::deployed_image_digest() {
   auto fn = impl_->lambda.get_function(impl_->settings.function_name);
   if (!fn.ok()) return fn.error().with_context("drift check: read the function's image");
-  auto at = fn->resolved_image_uri.find("@sha256:");
-  if (at != std::string::npos) return fn->resolved_image_uri.substr(at + 1);
-  at = fn->image_uri.find("@sha256:");
-  if (at != std::string::npos) return fn->image_uri.substr(at + 1);
+  // deploy always pins ImageUri by digest, so it is the most direct answer; then the
+  // digest Lambda resolved a tag to.
+  for (const std::string* uri : {&fn->image_uri, &fn->resolved_image_uri}) {
+    auto at = uri->find("@sha256:");
+    if (at != std::string::npos) return uri->substr(at + 1);
+  }
   if (!fn->code_sha256.empty()) return "sha256:" + fn->code_sha256;
   return std::string();
 }
