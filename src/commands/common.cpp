@@ -63,6 +63,12 @@ DiscoveryOptions discovery_options(const Config& config, const CommandOptions& o
 Result<ProjectFileSet> project_file_set(const Config& config) {
   ProjectFilesOptions o;
   o.extra_excludes = {"/" + config.results_file_name, "/" + config.build_manifest_file_name};
+  // The CLI's own config steers the CLI, not the tests: editing concurrency or retries is
+  // no drift and ships nothing.
+  if (!config.file.empty()) {
+    auto rel = config.file.lexically_normal().lexically_relative(config.project_root);
+    if (!rel.empty() && *rel.begin() != "..") o.extra_excludes.push_back("/" + rel.generic_string());
+  }
   // A local artifact store inside the project is output, not input.
   if (config.artifacts.rfind("s3://", 0) != 0) {
     stdfs::path a = config.artifacts.rfind("file://", 0) == 0 ? stdfs::path(config.artifacts.substr(7))

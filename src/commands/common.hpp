@@ -31,7 +31,7 @@ DiscoveryOptions discovery_options(const Config& config, const CommandOptions& o
 
 // The files shipped in the image's tests layer and hashed into the manifest's testDirHash:
 // the project tree minus outputs (the configured results and manifest names, a local
-// artifact folder inside the project) and .hypertestignore.
+// artifact folder inside the project), hypertest's own config file, and .hypertestignore.
 struct ProjectFileSet {
   std::vector<std::string> files;
   std::string hash;

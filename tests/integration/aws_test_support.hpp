@@ -151,13 +151,15 @@ inline RunOutput aws_cli(const MotoEnv& m, std::vector<std::string> args) {
 // tests/fixtures/aws/invoke_fixture.py, started on a free port; stopped on destruction.
 class InvokeFixture {
  public:
-  InvokeFixture(double delay_s, const nlohmann::json& schedule) : dir_("ht-invoke-fixture") {
+  // `image_uri`: what GetFunction reports as the function's Code.ImageUri.
+  InvokeFixture(double delay_s, const nlohmann::json& schedule, const std::string& image_uri = "")
+      : dir_("ht-invoke-fixture") {
     const auto sched = dir_.path() / "schedule.json";
     (void)fs::write_file_atomic(sched, schedule.dump());
     const auto port_file = dir_.path() / "port";
     SpawnOptions o;
     o.argv = {"python3", std::string(HT_SOURCE_DIR) + "/tests/fixtures/aws/invoke_fixture.py", "--port-file",
-              port_file.string(), "--delay", std::to_string(delay_s), "--schedule", sched.string()};
+              port_file.string(), "--delay", std::to_string(delay_s), "--schedule", sched.string(), "--image-uri", image_uri};
     o.stdout_mode = Stdio::file;
     o.stdout_file = dir_.path() / "fixture.log";
     o.stderr_mode = Stdio::file;
