@@ -73,25 +73,31 @@ bool has_filters(const CommandOptions& o) {
   return !o.grep.empty() || !o.file_filters.empty() || !o.projects.empty();
 }
 
-// The tests this run executes (SPEC §6): the manifest's frozen list for the cloud, a fresh
-// discovery for the local provider (its "image" is the working tree itself), narrowed by
-// the command's filters.
+// The tests this run executes (SPEC §6): the manifest's frozen list for the cloud and for an
+// unchanged local tree; a fresh discovery for a local tree that changed since deploy or has
+// no manifest yet (its "image" is the working tree itself); narrowed by the filters.
 Result<std::vector<TestCase>> select_tests(const Config& config, const CommandOptions& options,
                                            ArtifactStore& store, Provider& provider, ui::EventSink& sink) {
   auto manifest = load_manifest(store, config.build_manifest_file_name);
   if (!manifest.ok()) return manifest.error();
+  bool suite_unchanged = false;
   if (manifest->has_value()) {
     auto file_set = project_file_set(config);
     if (!file_set.ok()) return file_set.error().with_context("hash the project");
     auto function_digest = provider.deployed_image_digest();
     if (!function_digest.ok()) return function_digest.error();
-    HT_TRY(apply_drift_policy(config, check_drift(**manifest, file_set->hash, *function_digest), sink));
+    auto drift = check_drift(**manifest, file_set->hash, *function_digest);
+    HT_TRY(apply_drift_policy(config, drift, sink));
+    suite_unchanged = !drift.suite_changed;
   } else if (config.cloud_provider.is_aws()) {
     return make_error(ErrorKind::usage, "no manifest at " + store.uri_of(config.build_manifest_file_name) +
                                             ": run `hypertest deploy` first");
   }
 
-  if (!config.cloud_provider.is_aws() || has_filters(options)) {
+  // Locally, an unchanged tree runs the manifest's list as it is: Playwright would list the
+  // same tests, and asking it again costs seconds.
+  bool need_discovery = has_filters(options) || (!config.cloud_provider.is_aws() && !suite_unchanged);
+  if (need_discovery) {
     auto discovered = discover_tests(discovery_options(config, options));
     if (!discovered.ok()) return discovered.error().with_context("discover tests");
     if (!config.cloud_provider.is_aws()) return std::move(discovered->tests);
