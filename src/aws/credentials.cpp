@@ -96,8 +96,7 @@ struct SharedFiles {
   std::optional<IniFile> credentials;  // nullopt: file absent/unreadable
   std::optional<IniFile> config;
 
-  explicit SharedFiles(const EnvLookup& env)
-      : credentials_path(credentials_file(env)), config_path(config_file(env)) {
+  explicit SharedFiles(const EnvLookup& env) : credentials_path(credentials_file(env)), config_path(config_file(env)) {
     if (auto t = fs::read_file(credentials_path); t.ok()) credentials = parse_ini(*t);
     if (auto t = fs::read_file(config_path); t.ok()) config = parse_ini(*t);
   }
@@ -148,7 +147,8 @@ Result<std::optional<Credentials>> from_environment(const EnvLookup& env, std::v
     Credentials c;
     c.access_key_id = *id;
     c.secret_access_key = *secret;
-    c.session_token = get_nonempty(env, "AWS_SESSION_TOKEN").value_or(get_nonempty(env, "AWS_SECURITY_TOKEN").value_or(""));
+    c.session_token =
+        get_nonempty(env, "AWS_SESSION_TOKEN").value_or(get_nonempty(env, "AWS_SECURITY_TOKEN").value_or(""));
     c.source = "environment";
     return std::optional<Credentials>(remember(std::move(c)));
   }
@@ -182,9 +182,8 @@ Result<Credentials> assume_role(const Credentials& source, const Section& profil
 }
 
 // Credentials of profile `name`, following source_profile links (at most 8, no cycles).
-Result<std::optional<Credentials>> from_profile(const SharedFiles& files, const EnvLookup& env,
-                                                const std::string& name, std::set<std::string>& seen,
-                                                std::vector<std::string>& looked) {
+Result<std::optional<Credentials>> from_profile(const SharedFiles& files, const EnvLookup& env, const std::string& name,
+                                                std::set<std::string>& seen, std::vector<std::string>& looked) {
   auto profile = files.profile(name);
   if (!profile) {
     looked.push_back("profile \"" + name + "\" in " + files.credentials_path +
@@ -236,18 +235,21 @@ Result<std::optional<Credentials>> from_profile(const SharedFiles& files, const 
   }
   if (role) {
     return make_error(ErrorKind::config,
-                      "profile " + name + " has role_arn without source_profile; credential_source and SSO "
-                      "profiles are not supported, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY instead",
+                      "profile " + name +
+                          " has role_arn without source_profile; credential_source and SSO "
+                          "profiles are not supported, export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY instead",
                       "AWS credentials");
   }
   if (value_of(*profile, "credential_process") || value_of(*profile, "sso_session") ||
       value_of(*profile, "sso_start_url")) {
     return make_error(ErrorKind::config,
-                      "profile " + name + " uses credential_process or SSO, which hypertest does not support; "
-                      "export credentials (e.g. `aws configure export-credentials --format env`)",
+                      "profile " + name +
+                          " uses credential_process or SSO, which hypertest does not support; "
+                          "export credentials (e.g. `aws configure export-credentials --format env`)",
                       "AWS credentials");
   }
-  looked.push_back("profile \"" + name + "\" in " + files.where(name) + " (no aws_access_key_id/aws_secret_access_key)");
+  looked.push_back("profile \"" + name + "\" in " + files.where(name) +
+                   " (no aws_access_key_id/aws_secret_access_key)");
   return std::optional<Credentials>();
 }
 
@@ -261,8 +263,8 @@ Result<std::string> default_fetch(const std::string& url, const std::string& aut
   auto resp = client.perform(req);
   if (!resp.ok()) return resp.error();
   if (resp->status != 200) {
-    Error e = make_error(ErrorKind::http, "container credentials endpoint answered HTTP " + std::to_string(resp->status),
-                         "GET " + url);
+    Error e = make_error(ErrorKind::http,
+                         "container credentials endpoint answered HTTP " + std::to_string(resp->status), "GET " + url);
     e.http_status = resp->status;
     return e;
   }
@@ -309,7 +311,8 @@ Result<std::optional<Credentials>> from_container(const ChainOptions& o, std::ve
   }
   log::add_secret(authorization);
   if (authorization.find_first_of("\r\n") != std::string::npos) {
-    return make_error(ErrorKind::config, "container authorization token contains a line break", "container credentials");
+    return make_error(ErrorKind::config, "container authorization token contains a line break",
+                      "container credentials");
   }
   auto body = o.fetch ? o.fetch(url, authorization) : default_fetch(url, authorization);
   if (!body.ok()) return body.error().with_context("container credentials");
@@ -359,16 +362,15 @@ Result<Credentials> resolve_credentials(const ChainOptions& options) {
   if (!prof.ok()) return prof.error();
   if (*prof) return std::move(**prof);
   if (explicit_profile && !files.profile(profile)) {
-    return make_error(ErrorKind::config,
-                      "AWS profile \"" + profile + "\" not found in " + files.credentials_path + " or " +
-                          files.config_path,
-                      "AWS credentials");
+    return make_error(
+        ErrorKind::config,
+        "AWS profile \"" + profile + "\" not found in " + files.credentials_path + " or " + files.config_path,
+        "AWS credentials");
   }
   auto container = from_container(options, looked);
   if (!container.ok()) return container.error();
   if (*container) return std::move(**container);
-  return make_error(ErrorKind::config, "no AWS credentials found; looked in: " + join(looked, "; "),
-                    "AWS credentials");
+  return make_error(ErrorKind::config, "no AWS credentials found; looked in: " + join(looked, "; "), "AWS credentials");
 }
 
 namespace {
@@ -397,7 +399,8 @@ Result<std::string> resolve_region(const std::string& configured, const ChainOpt
   if (auto r = find_region(configured, options)) return r->region;
   return make_error(ErrorKind::config,
                     "no AWS region: set cloudProvider.region in the config, AWS_REGION, AWS_DEFAULT_REGION, or "
-                    "`region` in profile \"" + profile_name(options) + "\" of " + config_file(options.env),
+                    "`region` in profile \"" +
+                        profile_name(options) + "\" of " + config_file(options.env),
                     "AWS region");
 }
 

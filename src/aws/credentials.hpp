@@ -50,8 +50,7 @@ EnvLookup process_env();
 
 // Fetches a URL with a header for container credentials. A seam for tests; the default
 // uses net::HttpClient (GET, 2 s connect / 5 s total timeout).
-using CredentialsFetcher =
-    std::function<Result<std::string>(const std::string& url, const std::string& authorization)>;
+using CredentialsFetcher = std::function<Result<std::string>(const std::string& url, const std::string& authorization)>;
 
 struct ChainOptions {
   EnvLookup env = process_env();
@@ -74,8 +73,7 @@ std::string region_source(const std::string& configured, const ChainOptions& opt
 
 // The base URL (scheme://host[:port], no trailing slash) of `service` in `region`.
 // `service` is the SDK service id: "s3", "lambda", "ecr", "service-quotas", "sts".
-std::string resolve_endpoint(std::string_view service, const std::string& region,
-                             const EnvLookup& env = process_env());
+std::string resolve_endpoint(std::string_view service, const std::string& region, const EnvLookup& env = process_env());
 
 // True when an endpoint URL comes from the environment (custom endpoint, e.g. moto):
 // S3 then uses path-style addressing.

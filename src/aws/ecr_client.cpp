@@ -41,7 +41,8 @@ Result<EcrAuthorization> EcrClient::get_authorization_token() {
   auto decoded = base64_decode(token);
   if (!decoded) return make_error(ErrorKind::protocol, "authorizationToken is not base64", ctx);
   auto colon = decoded->find(':');
-  if (colon == std::string::npos) return make_error(ErrorKind::protocol, "authorizationToken is not user:password", ctx);
+  if (colon == std::string::npos)
+    return make_error(ErrorKind::protocol, "authorizationToken is not user:password", ctx);
   EcrAuthorization a;
   a.username = decoded->substr(0, colon);
   a.password = decoded->substr(colon + 1);

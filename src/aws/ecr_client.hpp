@@ -28,7 +28,7 @@ struct EcrImageId {
 struct EcrImageDetail {
   std::string registry_id;
   std::string repository_name;
-  std::string image_digest;               // "sha256:..."
+  std::string image_digest;  // "sha256:..."
   std::vector<std::string> image_tags;
   std::int64_t image_size_bytes = 0;
   std::string image_manifest_media_type;
@@ -36,7 +36,7 @@ struct EcrImageDetail {
 
 struct EcrRepository {
   std::string name;
-  std::string uri;          // "123456789012.dkr.ecr.us-east-1.amazonaws.com/name"
+  std::string uri;  // "123456789012.dkr.ecr.us-east-1.amazonaws.com/name"
   std::string registry_id;
 };
 

@@ -98,10 +98,11 @@ Result<FunctionConfiguration> LambdaClient::wait_until_updated(const std::string
     auto cfg = get_function_configuration(function_name);
     if (!cfg.ok()) return cfg.error().with_context(ctx);
     if (cfg->state == "Failed" || cfg->last_update_status == "Failed") {
-      Error e = make_error(ErrorKind::service,
-                           "update failed: " + (cfg->last_update_status_reason.empty() ? std::string("no reason given")
-                                                                                       : cfg->last_update_status_reason),
-                           ctx);
+      Error e =
+          make_error(ErrorKind::service,
+                     "update failed: " + (cfg->last_update_status_reason.empty() ? std::string("no reason given")
+                                                                                 : cfg->last_update_status_reason),
+                     ctx);
       e.service_code = cfg->last_update_status_reason_code;
       return e;
     }

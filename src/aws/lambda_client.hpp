@@ -13,24 +13,24 @@ namespace ht::aws {
 struct FunctionConfiguration {
   std::string function_name;
   std::string function_arn;
-  std::string package_type;           // "Image" or "Zip"
+  std::string package_type;  // "Image" or "Zip"
   int memory_size_mb = 0;
   int timeout_s = 0;
-  std::string state;                  // "Pending" | "Active" | "Inactive" | "Failed"
-  std::string last_update_status;     // "InProgress" | "Successful" | "Failed" (may be empty)
+  std::string state;               // "Pending" | "Active" | "Inactive" | "Failed"
+  std::string last_update_status;  // "InProgress" | "Successful" | "Failed" (may be empty)
   std::string last_update_status_reason;
   std::string last_update_status_reason_code;
-  std::string code_sha256;            // for images: the image digest without "sha256:"
-  std::string image_uri;              // GetFunction Code.ImageUri (empty from *Configuration)
-  std::string resolved_image_uri;     // GetFunction Code.ResolvedImageUri ("repo@sha256:...")
+  std::string code_sha256;         // for images: the image digest without "sha256:"
+  std::string image_uri;           // GetFunction Code.ImageUri (empty from *Configuration)
+  std::string resolved_image_uri;  // GetFunction Code.ResolvedImageUri ("repo@sha256:...")
 };
 
 // What Invoke answered.
 struct InvokeResult {
-  int status = 0;                         // 200 for RequestResponse
-  std::string payload;                    // the function's response (or error) JSON
+  int status = 0;                             // 200 for RequestResponse
+  std::string payload;                        // the function's response (or error) JSON
   std::optional<std::string> function_error;  // X-Amz-Function-Error: "Unhandled" | "Handled"
-  std::string log_tail;                   // X-Amz-Log-Result, base64-decoded (last 4 KB of logs)
+  std::string log_tail;                       // X-Amz-Log-Result, base64-decoded (last 4 KB of logs)
   std::string executed_version;
 };
 
@@ -51,8 +51,7 @@ class LambdaClient {
   // Polls GetFunctionConfiguration until State is not "Pending" and LastUpdateStatus is not
   // "InProgress", at most `max_wait`. "Failed" is an error carrying the reason; running out
   // of time is an error of kind network, not retryable, that says how long it waited.
-  Result<FunctionConfiguration> wait_until_updated(const std::string& function_name,
-                                                   std::chrono::seconds max_wait,
+  Result<FunctionConfiguration> wait_until_updated(const std::string& function_name, std::chrono::seconds max_wait,
                                                    std::chrono::milliseconds poll_interval = std::chrono::seconds(2));
 
   // Invoke, InvocationType RequestResponse, X-Amz-Log-Type Tail. A function error is NOT an

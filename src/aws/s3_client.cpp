@@ -115,9 +115,8 @@ Status S3Client::put_file(const std::string& bucket, const std::string& key, con
   return put_object(bucket, key, body, content_type);
 }
 
-Status S3Client::multipart_upload(const std::string& bucket, const std::string& key,
-                                  const std::filesystem::path& file, const std::string& content_type,
-                                  std::int64_t part_size) {
+Status S3Client::multipart_upload(const std::string& bucket, const std::string& key, const std::filesystem::path& file,
+                                  const std::string& content_type, std::int64_t part_size) {
   const std::string ctx = "S3 multipart upload " + describe_key(bucket, key);
   if (part_size < 5LL * 1024 * 1024) part_size = 5LL * 1024 * 1024;
   std::ifstream in(file, std::ios::binary);
@@ -296,9 +295,8 @@ Status S3Client::create_bucket(const std::string& bucket) {
   req.url = object_url(bucket, "");
   const std::string& region = client_.config().region;
   if (region != "us-east-1") {
-    req.body =
-        "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" + region +
-        "</LocationConstraint></CreateBucketConfiguration>";
+    req.body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>" +
+               region + "</LocationConstraint></CreateBucketConfiguration>";
     req.headers.emplace_back("Content-Type", "application/xml");
   }
   auto r = client_.send(std::move(req), "S3 CreateBucket " + bucket);

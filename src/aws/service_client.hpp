@@ -22,7 +22,7 @@ namespace ht::aws {
 struct ClientConfig {
   Credentials credentials;
   std::string region;
-  std::string endpoint;        // "https://lambda.us-east-1.amazonaws.com" or a custom URL
+  std::string endpoint;          // "https://lambda.us-east-1.amazonaws.com" or a custom URL
   bool custom_endpoint = false;  // endpoint came from AWS_ENDPOINT_URL*
   net::RetryPolicy retry = net::RetryPolicy::standard();
 };

@@ -32,7 +32,8 @@ Result<ServiceQuota> ServiceQuotasClient::call(const std::string& action, const 
   out.service_code = q.value("ServiceCode", service_code);
   out.quota_code = q.value("QuotaCode", quota_code);
   out.quota_name = q.value("QuotaName", "");
-  if (!q.contains("Value") || !q["Value"].is_number()) return make_error(ErrorKind::protocol, "quota has no Value", ctx);
+  if (!q.contains("Value") || !q["Value"].is_number())
+    return make_error(ErrorKind::protocol, "quota has no Value", ctx);
   out.value = q["Value"].get<double>();
   return out;
 }

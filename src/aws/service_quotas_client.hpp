@@ -28,8 +28,7 @@ class ServiceQuotasClient {
   Result<ServiceQuota> get_default_quota(const std::string& service_code, const std::string& quota_code);
 
  private:
-  Result<ServiceQuota> call(const std::string& action, const std::string& service_code,
-                            const std::string& quota_code);
+  Result<ServiceQuota> call(const std::string& action, const std::string& service_code, const std::string& quota_code);
   ServiceClient client_;
 };
 

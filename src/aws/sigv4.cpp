@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <vector>
 
 #include "core/hash.hpp"
@@ -18,9 +18,9 @@ namespace {
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
 // Headers SigV4 never signs (hop-by-hop, or rewritten by proxies), as botocore.
-constexpr std::string_view kUnsigned[] = {"connection", "expect", "keep-alive", "proxy-authenticate",
-                                          "proxy-authorization", "te", "trailer", "transfer-encoding",
-                                          "upgrade", "user-agent", "x-amzn-trace-id"};
+constexpr std::string_view kUnsigned[] = {
+    "connection",        "expect",  "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -225,13 +225,12 @@ Result<SigningDebug> sign_debug(net::Request& req, const Credentials& creds, con
 
   std::string method = req.method;
   std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
-  const std::string canonical_uri =
-      params.s3 ? (url->path.empty() ? std::string("/") : url->path)
-                : net::url_encode(remove_dot_segments(url->path), /*keep_slash=*/true);
+  const std::string canonical_uri = params.s3 ? (url->path.empty() ? std::string("/") : url->path)
+                                              : net::url_encode(remove_dot_segments(url->path), /*keep_slash=*/true);
 
   SigningDebug d;
-  d.canonical_request = method + "\n" + canonical_uri + "\n" + canonical_query(url->query) + "\n" +
-                        canonical_headers + "\n" + signed_headers + "\n" + body_hash;
+  d.canonical_request = method + "\n" + canonical_uri + "\n" + canonical_query(url->query) + "\n" + canonical_headers +
+                        "\n" + signed_headers + "\n" + body_hash;
   const std::string scope = date + "/" + params.region + "/" + params.service + "/aws4_request";
   d.string_to_sign = std::string(kAlgorithm) + "\n" + date_time + "\n" + scope + "\n" + sha256_hex(d.canonical_request);
   d.signed_headers = signed_headers;

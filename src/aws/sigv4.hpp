@@ -45,8 +45,7 @@ struct SigningDebug {
   std::string string_to_sign;
   std::string signed_headers;
 };
-Result<SigningDebug> sign_debug(net::Request& request, const Credentials& credentials,
-                                const SigningParams& params);
+Result<SigningDebug> sign_debug(net::Request& request, const Credentials& credentials, const SigningParams& params);
 
 // "20150830T123600Z" for a time point.
 std::string amz_date(std::chrono::system_clock::time_point t);

@@ -35,8 +35,8 @@ Result<Credentials> StsClient::assume_role(const std::string& role_arn, const st
   req.method = "POST";
   req.url = "/";
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-  req.body = "Action=AssumeRole&RoleArn=" + net::url_encode(role_arn) + "&RoleSessionName=" +
-             net::url_encode(session_name) + "&Version=2011-06-15";
+  req.body = "Action=AssumeRole&RoleArn=" + net::url_encode(role_arn) +
+             "&RoleSessionName=" + net::url_encode(session_name) + "&Version=2011-06-15";
   if (!external_id.empty()) req.body += "&ExternalId=" + net::url_encode(external_id);
   auto r = client_.send(std::move(req), ctx);
   if (!r.ok()) return r.error();

@@ -5,8 +5,8 @@
 #include <functional>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands/common.hpp"
 #include "commands/deploy.hpp"

@@ -22,9 +22,12 @@ int exit_code_for(const Error& error) {
   switch (error.kind) {
     case ErrorKind::usage:
     case ErrorKind::config:
-    case ErrorKind::drift: return kExitUsage;
-    case ErrorKind::interrupted: return kExitInterrupted;
-    default: return kExitFailed;
+    case ErrorKind::drift:
+      return kExitUsage;
+    case ErrorKind::interrupted:
+      return kExitInterrupted;
+    default:
+      return kExitFailed;
   }
 }
 
@@ -40,8 +43,8 @@ std::string make_run_id() {
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::random_device rd;
-  return fmt::format("{:04}{:02}{:02}-{:02}{:02}{:02}-{:06x}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, rd() & 0xffffffU);
+  return fmt::format("{:04}{:02}{:02}-{:02}{:02}{:02}-{:06x}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec, rd() & 0xffffffU);
 }
 
 Result<std::unique_ptr<ArtifactStore>> open_artifact_store(const Config& config) {
@@ -72,7 +75,7 @@ Result<ProjectFileSet> project_file_set(const Config& config) {
   // A local artifact store inside the project is output, not input.
   if (config.artifacts.rfind("s3://", 0) != 0) {
     stdfs::path a = config.artifacts.rfind("file://", 0) == 0 ? stdfs::path(config.artifacts.substr(7))
-                                                               : stdfs::path(config.artifacts);
+                                                              : stdfs::path(config.artifacts);
     if (a.is_relative()) a = config.project_root / a;
     auto rel = a.lexically_normal().lexically_relative(config.project_root);
     if (!rel.empty() && *rel.begin() != "..") o.extra_excludes.push_back("/" + rel.generic_string() + "/");

@@ -77,7 +77,8 @@ int run_deploy(const CommandOptions& options) {
   auto store = open_artifact_store(*config);
   if (!store.ok()) return fail(store.error());
   if (options.dry_run) {
-    sink->on_event(ui::DeployStep{"manifest", "dry run: would write " + (*store)->uri_of(config->build_manifest_file_name), -1, -1});
+    sink->on_event(ui::DeployStep{
+        "manifest", "dry run: would write " + (*store)->uri_of(config->build_manifest_file_name), -1, -1});
     sink->close();
     return kExitOk;
   }

@@ -42,8 +42,10 @@ std::string masked(const std::string& key_id) {
 
 std::string short_error(const Error& e) {
   std::string s = e.message;
-  if (!e.service_code.empty()) s += " (" + e.service_code + ")";
-  else if (e.http_status != 0) s += " (HTTP " + std::to_string(e.http_status) + ")";
+  if (!e.service_code.empty())
+    s += " (" + e.service_code + ")";
+  else if (e.http_status != 0)
+    s += " (HTTP " + std::to_string(e.http_status) + ")";
   return s;
 }
 
@@ -105,14 +107,16 @@ int run_doctor(const Config& config, std::ostream& out, const aws::ChainOptions&
   if (!creds.ok()) {
     r.line(Verdict::fail, "credentials", creds.error().message);
   } else {
-    r.line(Verdict::ok, "credentials",
-           creds->source + " (" + masked(creds->access_key_id) + (creds->session_token.empty() ? "" : ", session") + ")");
+    r.line(
+        Verdict::ok, "credentials",
+        creds->source + " (" + masked(creds->access_key_id) + (creds->session_token.empty() ? "" : ", session") + ")");
   }
   auto region = aws::resolve_region(aws ? a.region : std::string(), chain);
   if (!region.ok()) {
     r.line(Verdict::fail, "region", region.error().message);
   } else {
-    r.line(Verdict::ok, "region", *region + " (from " + aws::region_source(aws ? a.region : std::string(), chain) + ")");
+    r.line(Verdict::ok, "region",
+           *region + " (from " + aws::region_source(aws ? a.region : std::string(), chain) + ")");
   }
   if (!creds.ok() || !region.ok()) return 1;
 
@@ -179,8 +183,10 @@ int run_doctor(const Config& config, std::ostream& out, const aws::ChainOptions&
       r.line(Verdict::ok, "repository", repo->uri.empty() ? repo->name : repo->uri);
     } else if (repo.error().service_code == "RepositoryNotFoundException") {
       r.line(Verdict::fail, "repository",
-             config.image_name + " not found in ECR (" + *region + "); create it with `aws ecr create-repository "
-             "--repository-name " + config.image_name + "`");
+             config.image_name + " not found in ECR (" + *region +
+                 "); create it with `aws ecr create-repository "
+                 "--repository-name " +
+                 config.image_name + "`");
     } else {
       r.line(Verdict::warn, "repository", config.image_name + ": " + short_error(repo.error()));
     }

@@ -48,7 +48,8 @@ int run_init(const CommandOptions& options) {
   if (provider != "local" && provider != "aws") {
     return report_error(make_error(ErrorKind::usage, "'" + provider + "' is not one of local, aws", "init"));
   }
-  doc["testRunner"] = {{"type", "playwright"}, {"config", interactive ? ask("Playwright config", pw_config) : pw_config}};
+  doc["testRunner"] = {{"type", "playwright"},
+                       {"config", interactive ? ask("Playwright config", pw_config) : pw_config}};
   doc["driftDetectionPolicy"] = "warning";
   doc["buildManifestFileName"] = "hypertest.manifest.json";
   doc["resultsFileName"] = "hypertest.results.json";

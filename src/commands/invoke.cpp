@@ -69,15 +69,13 @@ Status apply_drift_policy(const Config& config, const DriftReport& drift, ui::Ev
   return make_error(ErrorKind::drift, drift.describe() + " (driftDetectionPolicy is \"error\")", "drift check");
 }
 
-bool has_filters(const CommandOptions& o) {
-  return !o.grep.empty() || !o.file_filters.empty() || !o.projects.empty();
-}
+bool has_filters(const CommandOptions& o) { return !o.grep.empty() || !o.file_filters.empty() || !o.projects.empty(); }
 
 // The tests this run executes (SPEC §6): the manifest's frozen list for the cloud and for an
 // unchanged local tree; a fresh discovery for a local tree that changed since deploy or has
 // no manifest yet (its "image" is the working tree itself); narrowed by the filters.
-Result<std::vector<TestCase>> select_tests(const Config& config, const CommandOptions& options,
-                                           ArtifactStore& store, Provider& provider, ui::EventSink& sink) {
+Result<std::vector<TestCase>> select_tests(const Config& config, const CommandOptions& options, ArtifactStore& store,
+                                           Provider& provider, ui::EventSink& sink) {
   auto manifest = load_manifest(store, config.build_manifest_file_name);
   if (!manifest.ok()) return manifest.error();
   bool suite_unchanged = false;
@@ -128,7 +126,11 @@ std::map<std::string, std::int64_t> read_history(const stdfs::path& results_path
 class RunLoop {
  public:
   RunLoop(const Config& config, Provider& provider, ui::EventSink& sink, std::string run_id, std::string store_uri)
-      : config_(config), provider_(provider), sink_(sink), run_id_(std::move(run_id)), store_uri_(std::move(store_uri)) {}
+      : config_(config),
+        provider_(provider),
+        sink_(sink),
+        run_id_(std::move(run_id)),
+        store_uri_(std::move(store_uri)) {}
 
   void run(const std::vector<PlannedInvocation>& plan) {
     for (const auto& inv : plan) submit(inv.tests, 1);
@@ -218,8 +220,8 @@ class RunLoop {
     for (const auto& t : p.tests) {
       const auto& o = by_id[t.test_id];
       bool bad = o.status == TestStatus::failed || o.status == TestStatus::error;
-      bool again = !t.group.empty() ? retry_groups.count(t.group) != 0
-                                    : bad && p.attempt <= config_.retries && !g_interrupted;
+      bool again =
+          !t.group.empty() ? retry_groups.count(t.group) != 0 : bad && p.attempt <= config_.retries && !g_interrupted;
       if (again) {
         retry.push_back(t);
         continue;
@@ -232,7 +234,8 @@ class RunLoop {
   void finalize(const TestCase& t, const TestOutcome& o, const std::string& invocation_id, int attempt) {
     TestResult r = make_test_result(t, o, invocation_id, attempt);
     if (attempt > 1 && o.status == TestStatus::success) r.flaky = true;
-    if (r.artifacts.empty()) r.artifacts = store_uri_ + (store_uri_.back() == '/' ? "" : "/") + run_id_ + "/" + t.test_id + "/";
+    if (r.artifacts.empty())
+      r.artifacts = store_uri_ + (store_uri_.back() == '/' ? "" : "/") + run_id_ + "/" + t.test_id + "/";
     sink_.on_event(ui::TestFinished{r});
     finals_[t.test_id] = std::move(r);
   }
@@ -311,8 +314,8 @@ int run_invoke(const CommandOptions& options) {
 
   if (options.dry_run) {
     sink->close();
-    fmt::print("run {}: {} tests in {} invocations, concurrency {}, provider {}, artifacts {}\n", run_id,
-               tests->size(), plan.size(), config->concurrency, (*provider)->name(), (*store)->uri());
+    fmt::print("run {}: {} tests in {} invocations, concurrency {}, provider {}, artifacts {}\n", run_id, tests->size(),
+               plan.size(), config->concurrency, (*provider)->name(), (*store)->uri());
     for (size_t i = 0; i < plan.size(); ++i) {
       fmt::print("  invocation {:>3}: {:>3} tests, ~{:.1f}s\n", i + 1, plan[i].tests.size(),
                  static_cast<double>(plan[i].estimated_ms) / 1000.0);

@@ -21,19 +21,26 @@ using nlohmann::json;
 
 const char* to_string(DriftPolicy p) {
   switch (p) {
-    case DriftPolicy::silence: return "silence";
-    case DriftPolicy::warning: return "warning";
-    case DriftPolicy::error: return "error";
+    case DriftPolicy::silence:
+      return "silence";
+    case DriftPolicy::warning:
+      return "warning";
+    case DriftPolicy::error:
+      return "error";
   }
   return "warning";
 }
 
 const char* to_string(Origin o) {
   switch (o) {
-    case Origin::default_value: return "default";
-    case Origin::file: return "file";
-    case Origin::env: return "env";
-    case Origin::flag: return "flag";
+    case Origin::default_value:
+      return "default";
+    case Origin::file:
+      return "file";
+    case Origin::env:
+      return "env";
+    case Origin::flag:
+      return "flag";
   }
   return "default";
 }
@@ -60,15 +67,23 @@ class Reader {
 
   static std::string type_name(const json& v) {
     switch (v.type()) {
-      case json::value_t::null: return "null";
-      case json::value_t::boolean: return "a boolean";
+      case json::value_t::null:
+        return "null";
+      case json::value_t::boolean:
+        return "a boolean";
       case json::value_t::number_integer:
-      case json::value_t::number_unsigned: return "an integer";
-      case json::value_t::number_float: return "a number";
-      case json::value_t::string: return "a string";
-      case json::value_t::array: return "an array";
-      case json::value_t::object: return "an object";
-      default: return "an unsupported value";
+      case json::value_t::number_unsigned:
+        return "an integer";
+      case json::value_t::number_float:
+        return "a number";
+      case json::value_t::string:
+        return "a string";
+      case json::value_t::array:
+        return "an array";
+      case json::value_t::object:
+        return "an object";
+      default:
+        return "an unsupported value";
     }
   }
 
@@ -169,8 +184,8 @@ Status parse_cloud_provider(const Reader& r, const json& v, CloudProviderConfig&
   }
   if (*type != "aws") return r.fail(f + ".type", "'" + *type + "' is not one of local, aws");
   out.type = "aws";
-  HT_TRY(r.check_keys(v, f, {"type", "region", "baseImage", "ecrRegistry", "functionName", "bucketName",
-                             "lambdaUpdateMaxWaitTime"}));
+  HT_TRY(r.check_keys(
+      v, f, {"type", "region", "baseImage", "ecrRegistry", "functionName", "bucketName", "lambdaUpdateMaxWaitTime"}));
   auto& aws = out.aws;
   struct Field {
     const char* name;
@@ -214,8 +229,9 @@ Result<Config> parse_config(const std::string& text, const stdfs::path& file) {
     return make_error(ErrorKind::config, "expected a JSON object at the top level, got " + Reader::type_name(doc),
                       file.string());
   }
-  HT_TRY(r.check_keys(doc, "", {"$schema", "concurrency", "imageName", "buildManifestFileName", "resultsFileName",
-                                "driftDetectionPolicy", "testRunner", "cloudProvider", "artifacts", "retries"}));
+  HT_TRY(r.check_keys(doc, "",
+                      {"$schema", "concurrency", "imageName", "buildManifestFileName", "resultsFileName",
+                       "driftDetectionPolicy", "testRunner", "cloudProvider", "artifacts", "retries"}));
   Config c;
   c.file = file;
   auto from_file = [&](const char* key) { c.origins[key] = Origin::file; };
@@ -236,7 +252,8 @@ Result<Config> parse_config(const std::string& text, const stdfs::path& file) {
     bool valid = std::all_of(s->begin(), s->end(), [](char ch) {
       return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == '/';
     });
-    if (!valid) return r.fail("imageName", "'" + *s + "' is not a valid repository name (lowercase letters, digits, . _ - /)");
+    if (!valid)
+      return r.fail("imageName", "'" + *s + "' is not a valid repository name (lowercase letters, digits, . _ - /)");
     c.image_name = *s;
     from_file("imageName");
   }
@@ -331,7 +348,8 @@ Status apply_env(Config& c) {
     c.origins["artifacts"] = Origin::env;
   }
   if (auto v = env("HYPERTEST_DRIFT_DETECTION_POLICY")) {
-    auto p = parse_drift(*v, [&](const std::string& what) { return env_error("HYPERTEST_DRIFT_DETECTION_POLICY", what); });
+    auto p =
+        parse_drift(*v, [&](const std::string& what) { return env_error("HYPERTEST_DRIFT_DETECTION_POLICY", what); });
     if (!p.ok()) return p.error();
     c.drift_detection_policy = *p;
     c.origins["driftDetectionPolicy"] = Origin::env;

@@ -24,9 +24,9 @@ struct TestRunnerConfig {
 struct LocalProviderConfig {};
 
 struct AwsProviderConfig {
-  std::string region;                 // empty: AWS_REGION / AWS_DEFAULT_REGION / profile
-  std::string base_image;             // e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/hypertest-base:1
-  std::string ecr_registry;           // e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com
+  std::string region;        // empty: AWS_REGION / AWS_DEFAULT_REGION / profile
+  std::string base_image;    // e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/hypertest-base:1
+  std::string ecr_registry;  // e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com
   std::string function_name;
   std::string bucket_name;
   int lambda_update_max_wait_time = 300;  // seconds

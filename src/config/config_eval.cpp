@@ -32,7 +32,8 @@ Result<std::string> evaluate_js_config(const std::filesystem::path& file) {
   o.stdout_mode = Stdio::capture;
   o.stderr_mode = Stdio::capture;
   auto out = run(o, std::chrono::seconds(30));
-  if (!out.ok()) return make_error(ErrorKind::config, "cannot run node to evaluate it: " + out.error().message, file.string());
+  if (!out.ok())
+    return make_error(ErrorKind::config, "cannot run node to evaluate it: " + out.error().message, file.string());
   if (!out->status.success() || out->out.empty()) {
     std::string why = out->err.empty() ? out->status.describe() : out->err;
     if (file.extension() == ".ts" || file.extension() == ".mts" || file.extension() == ".cts") {

@@ -26,10 +26,10 @@ enum class ErrorKind {
 
 struct Error {
   ErrorKind kind = ErrorKind::internal;
-  std::string message;        // what went wrong, for a human; never contains secrets
-  std::string context;        // what was being attempted, on what ("PUT s3://b/k", "file x.json")
-  int http_status = 0;        // 0 when not an HTTP error
-  std::string service_code;   // e.g. "TooManyRequestsException", "NoSuchKey"
+  std::string message;       // what went wrong, for a human; never contains secrets
+  std::string context;       // what was being attempted, on what ("PUT s3://b/k", "file x.json")
+  int http_status = 0;       // 0 when not an HTTP error
+  std::string service_code;  // e.g. "TooManyRequestsException", "NoSuchKey"
   bool retryable = false;
 
   // "context: message (HTTP 429, TooManyRequestsException)"
@@ -45,7 +45,7 @@ Error make_error(ErrorKind kind, std::string message, std::string context = {});
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
@@ -87,8 +87,8 @@ using Status = Result<void>;
 }  // namespace ht
 
 // Propagate an error from an expression returning Result<...>/Status.
-#define HT_TRY(expr)                                   \
-  do {                                                 \
-    auto&& ht_try_result_ = (expr);                    \
+#define HT_TRY(expr)                                         \
+  do {                                                       \
+    auto&& ht_try_result_ = (expr);                          \
     if (!ht_try_result_.ok()) return ht_try_result_.error(); \
   } while (0)

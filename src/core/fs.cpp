@@ -28,8 +28,7 @@ Status write_file_atomic(const stdfs::path& path, std::string_view content) {
   const std::string ctx = "write " + path.string();
   std::error_code ec;
   if (path.has_parent_path()) stdfs::create_directories(path.parent_path(), ec);
-  std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(std::random_device{}());
+  std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) return make_error(ErrorKind::io, std::strerror(errno), ctx);
   const char* p = content.data();

@@ -71,14 +71,13 @@ Result<Child> spawn_impl(const SpawnOptions& o, Pipes* pipes) {
   FileActions fa;
   auto redirect = [&](int target, Stdio mode, const std::filesystem::path& file, UniqueFd* write_end) {
     switch (mode) {
-      case Stdio::inherit: break;
+      case Stdio::inherit:
+        break;
       case Stdio::null:
-        posix_spawn_file_actions_addopen(fa.get(), target, "/dev/null",
-                                         target == 0 ? O_RDONLY : O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(fa.get(), target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
         break;
       case Stdio::file:
-        posix_spawn_file_actions_addopen(fa.get(), target, file.c_str(),
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_addopen(fa.get(), target, file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         break;
       case Stdio::capture:
         if (write_end != nullptr && *write_end) {

@@ -23,10 +23,10 @@ enum class Stdio {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;                 // argv[0] is looked up in PATH
-  std::map<std::string, std::string> env_set;    // added to / overriding the environment
-  std::vector<std::string> env_unset;            // removed from the environment
-  std::filesystem::path cwd;                     // empty: the parent's
+  std::vector<std::string> argv;               // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env_set;  // added to / overriding the environment
+  std::vector<std::string> env_unset;          // removed from the environment
+  std::filesystem::path cwd;                   // empty: the parent's
   Stdio stdin_mode = Stdio::null;
   Stdio stdout_mode = Stdio::inherit;
   Stdio stderr_mode = Stdio::inherit;
@@ -38,8 +38,8 @@ struct SpawnOptions {
 };
 
 struct ExitStatus {
-  int code = -1;    // exit code when the child exited, else -1
-  int signal = 0;   // the signal that ended it, else 0
+  int code = -1;   // exit code when the child exited, else -1
+  int signal = 0;  // the signal that ended it, else 0
   [[nodiscard]] bool success() const { return signal == 0 && code == 0; }
   [[nodiscard]] std::string describe() const;
 };
@@ -83,8 +83,7 @@ struct RunOutput {
 
 // Spawns, collects captured streams, waits. On timeout the process group is killed and
 // timed_out is set.
-Result<RunOutput> run(const SpawnOptions& options,
-                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+Result<RunOutput> run(const SpawnOptions& options, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 // Looks up `name` in PATH (or returns it if it contains a '/'); empty when not found.
 std::filesystem::path find_executable(const std::string& name);

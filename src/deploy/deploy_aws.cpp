@@ -96,8 +96,10 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
                           "; hypertest needs an Image function (see infra/cloudformation.yaml)",
                       "cloudProvider.functionName");
   }
-  progress.step("function", aws_cfg.function_name + " (" + function->package_type + ", " +
-                                std::to_string(function->memory_size_mb) + " MB)", -1, ms_since(t0));
+  progress.step(
+      "function",
+      aws_cfg.function_name + " (" + function->package_type + ", " + std::to_string(function->memory_size_mb) + " MB)",
+      -1, ms_since(t0));
 
   // 2. Registry credentials: ECR's token, unless given.
   t0 = Clock::now();
@@ -115,8 +117,8 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   if (base_ref->registry != target_ref->registry) {
     // Another ECR registry takes the same token if the principal may read it; others are
     // read anonymously (or with a bearer token the registry hands out).
-    other_source.emplace(base_ref->registry,
-                         is_ecr_registry(base_ref->registry) ? creds : std::nullopt, in.registry_options);
+    other_source.emplace(base_ref->registry, is_ecr_registry(base_ref->registry) ? creds : std::nullopt,
+                         in.registry_options);
   }
   oci::RegistryClient& source = other_source ? *other_source : target;
   if (auto ping = target.ping(); !ping) return ping.error().with_context("deploy: registry " + target_ref->registry);
@@ -145,8 +147,10 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   result.base_digest = base->manifest_digest;
   std::int64_t base_bytes = 0;
   for (const auto& l : base->manifest.layers) base_bytes += l.size;
-  progress.step("base", fmt::format("{} ({} layers, {})", base_ref->str(), base->manifest.layers.size(),
-                                    ui::format_bytes(base_bytes)), -1, ms_since(t0));
+  progress.step(
+      "base",
+      fmt::format("{} ({} layers, {})", base_ref->str(), base->manifest.layers.size(), ui::format_bytes(base_bytes)),
+      -1, ms_since(t0));
   if (!base->playwright_version.empty() && !in.playwright_version.empty() &&
       base->playwright_version != in.playwright_version) {
     progress.warn("the base image's browsers belong to Playwright " + base->playwright_version +
@@ -199,14 +203,16 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   int to_send = 0;
   for (const auto& p : plan->blobs) to_send += p.action == oci::BlobAction::present ? 0 : 1;
   // Sizes travel in `bytes` (the UI formats them), not in the detail text.
-  progress.step("plan", fmt::format("{} blobs, {} to send, manifest {}", plan->blobs.size(), to_send,
-                                    plan->manifest_present ? "present" : "to push"),
+  progress.step("plan",
+                fmt::format("{} blobs, {} to send, manifest {}", plan->blobs.size(), to_send,
+                            plan->manifest_present ? "present" : "to push"),
                 plan->bytes_to_upload, ms_since(t0));
   if (in.dry_run) {
     for (const auto& p : plan->blobs) {
-      progress.step("plan", fmt::format("{}: {} {}", p.blob.role, oci::to_string(p.action),
-                                        p.blob.descriptor.digest.substr(0, 19)),
-                    p.blob.descriptor.size);
+      progress.step(
+          "plan",
+          fmt::format("{}: {} {}", p.blob.role, oci::to_string(p.action), p.blob.descriptor.digest.substr(0, 19)),
+          p.blob.descriptor.size);
     }
     progress.step("plan", "dry run: would push " + result.image_uri + ", write " + cfg.build_manifest_file_name +
                               " and update " + aws_cfg.function_name);
@@ -216,8 +222,8 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   t0 = Clock::now();
   auto observer = [&](const oci::PushEvent& e) {
     if (e.kind == oci::PushEvent::Kind::blob_done && e.blob->action != oci::BlobAction::present) {
-      progress.step("push", fmt::format("{} {}", e.blob->role, oci::to_string(e.blob->action)),
-                    e.blob->bytes_uploaded, e.blob->duration.count());
+      progress.step("push", fmt::format("{} {}", e.blob->role, oci::to_string(e.blob->action)), e.blob->bytes_uploaded,
+                    e.blob->duration.count());
     }
   };
   auto pushed = oci::execute_push(target, source, *plan, request, observer);
@@ -249,11 +255,13 @@ Result<DeployResult> deploy_aws(const DeployInputs& in) {
   if (!updated) return updated.error().with_context("deploy: UpdateFunctionCode");
   progress.step("update", aws_cfg.function_name + " -> " + result.image_uri, -1, ms_since(t0));
   t0 = Clock::now();
-  auto waited = lambda->wait_until_updated(aws_cfg.function_name, std::chrono::seconds(aws_cfg.lambda_update_max_wait_time));
+  auto waited =
+      lambda->wait_until_updated(aws_cfg.function_name, std::chrono::seconds(aws_cfg.lambda_update_max_wait_time));
   if (!waited) return waited.error().with_context("deploy: wait for " + aws_cfg.function_name);
   result.function_updated = true;
-  progress.step("wait", "LastUpdateStatus " + (waited->last_update_status.empty() ? std::string("Successful")
-                                                                                  : waited->last_update_status),
+  progress.step("wait",
+                "LastUpdateStatus " +
+                    (waited->last_update_status.empty() ? std::string("Successful") : waited->last_update_status),
                 -1, ms_since(t0));
   return result;
 }

@@ -33,19 +33,19 @@ struct DeployInputs {
   // lambdaUpdateMaxWaitTime), image_name (the ECR repository), build_manifest_file_name,
   // project_root and test_runner.config are used.
   Config config;
-  std::vector<TestCase> tests;    // discovered by the caller; frozen in the manifest
+  std::vector<TestCase> tests;  // discovered by the caller; frozen in the manifest
   std::string playwright_version;
   // The tests layer's files (collect_project_files) and their content_hash. When
   // project_files is empty both are computed here, excluding the configured results and
   // manifest file names (the same set project_content_hash hashes).
   std::vector<std::string> project_files;
   std::string test_dir_hash;
-  ArtifactStore* store = nullptr;  // where the manifest goes (required unless dry_run)
+  ArtifactStore* store = nullptr;   // where the manifest goes (required unless dry_run)
   ui::EventSink* events = nullptr;  // optional
   // Plan only: read the base image, build the layers, HEAD what the registry has, report
   // what would be uploaded. Pushes nothing, writes no manifest, leaves the function alone.
   bool dry_run = false;
-  std::string tag = "latest";      // tag moved to the pushed manifest (the function is pinned by digest)
+  std::string tag = "latest";             // tag moved to the pushed manifest (the function is pinned by digest)
   std::filesystem::path layer_cache_dir;  // empty: default_layer_cache_dir()
   bool use_layer_cache = true;
   // Registry credentials for ecrRegistry; nullopt: ECR GetAuthorizationToken (the normal case).
@@ -62,9 +62,9 @@ struct DeployResult {
   oci::PushPlan plan;
   std::optional<oci::PushReport> push;  // nullopt on a dry run
   bool dependencies_from_cache = false;
-  std::int64_t dependencies_size = 0;   // compressed bytes, 0 without node_modules
+  std::int64_t dependencies_size = 0;  // compressed bytes, 0 without node_modules
   std::int64_t tests_size = 0;
-  bool function_updated = false;        // false when it already ran this digest (or dry run)
+  bool function_updated = false;  // false when it already ran this digest (or dry run)
 };
 
 Result<DeployResult> deploy_aws(const DeployInputs& inputs);

@@ -46,8 +46,11 @@ Result<std::string> dependencies_key(const stdfs::path& root, const std::vector<
 }
 
 json layer_to_json(const oci::BuiltLayer& l) {
-  return {{"digest", l.digest}, {"diffId", l.diff_id}, {"size", l.size},
-          {"uncompressedSize", l.uncompressed_size}, {"entries", l.entry_count}};
+  return {{"digest", l.digest},
+          {"diffId", l.diff_id},
+          {"size", l.size},
+          {"uncompressedSize", l.uncompressed_size},
+          {"entries", l.entry_count}};
 }
 
 std::optional<oci::BuiltLayer> cached_layer(const stdfs::path& tar, const stdfs::path& meta) {
@@ -219,8 +222,11 @@ oci::PushRequest make_push_request(const BaseImage& base, const BuiltProjectLaye
     req.blobs.push_back(std::move(b));
   }
   if (layers.dependencies) {
-    req.blobs.push_back({"dependencies", {"", layers.dependencies->digest, layers.dependencies->size, {}, {}},
-                         layers.dependencies->file, "", ""});
+    req.blobs.push_back({"dependencies",
+                         {"", layers.dependencies->digest, layers.dependencies->size, {}, {}},
+                         layers.dependencies->file,
+                         "",
+                         ""});
   }
   req.blobs.push_back({"tests", {"", layers.tests.digest, layers.tests.size, {}, {}}, layers.tests.file, "", ""});
   req.blobs.push_back({"config", image.config_descriptor, {}, image.config, ""});

@@ -32,8 +32,8 @@ inline constexpr const char* kTestDirHashLabel = "dev.hypertest.test-dir-hash";
 inline constexpr const char* kPlaywrightVersionLabel = "dev.hypertest.playwright-version";
 
 struct BaseImage {
-  oci::ImageReference reference;   // as configured (tag or digest)
-  std::string manifest_digest;     // of the linux/amd64 image manifest (after index resolution)
+  oci::ImageReference reference;  // as configured (tag or digest)
+  std::string manifest_digest;    // of the linux/amd64 image manifest (after index resolution)
   oci::ImageManifest manifest;
   std::string config;              // the config blob's bytes
   std::string playwright_version;  // kPlaywrightVersionLabel, "" when absent
@@ -43,11 +43,11 @@ struct BaseImage {
 Result<BaseImage> read_base_image(oci::RegistryClient& client, const oci::ImageReference& reference);
 
 struct ProjectImageInputs {
-  std::filesystem::path project_root;       // absolute
-  std::vector<std::string> project_files;   // tests layer: sorted relative '/'-separated paths
-  std::string playwright_config;            // relative to project_root ("playwright.config.ts")
-  std::string test_dir_hash;                // the manifest's testDirHash (image label)
-  std::filesystem::path work_dir;           // where the tests layer is written
+  std::filesystem::path project_root;      // absolute
+  std::vector<std::string> project_files;  // tests layer: sorted relative '/'-separated paths
+  std::string playwright_config;           // relative to project_root ("playwright.config.ts")
+  std::string test_dir_hash;               // the manifest's testDirHash (image label)
+  std::filesystem::path work_dir;          // where the tests layer is written
   // Cache of dependency layers; empty: no cache (the layer is rebuilt, with the same digest).
   std::filesystem::path cache_dir;
   int compression_level = 6;

@@ -66,8 +66,8 @@ std::string report_errors(const json& report) {
     if (msg.empty()) msg = e.dump();
     const auto loc = e.is_object() ? e.find("location") : e.end();
     if (e.is_object() && loc != e.end() && loc->is_object()) {
-      msg = fmt::format("{}:{}:{}: {}", string_field(*loc, "file"), int_field(*loc, "line"),
-                        int_field(*loc, "column"), msg);
+      msg = fmt::format("{}:{}:{}: {}", string_field(*loc, "file"), int_field(*loc, "line"), int_field(*loc, "column"),
+                        msg);
     }
     if (!out.empty()) out += '\n';
     out += msg;
@@ -152,8 +152,7 @@ struct Walker {
             }
             continue;
           }
-          if (std::find(c.test.annotations.begin(), c.test.annotations.end(), type) ==
-              c.test.annotations.end()) {
+          if (std::find(c.test.annotations.begin(), c.test.annotations.end(), type) == c.test.annotations.end()) {
             c.test.annotations.push_back(type);
           }
         }
@@ -169,8 +168,7 @@ struct Walker {
 }  // namespace
 
 Result<json> extract_json_object(const std::string& text) {
-  for (size_t start = text.find('{'); start != std::string::npos;
-       start = text.find('{', start + 1)) {
+  for (size_t start = text.find('{'); start != std::string::npos; start = text.find('{', start + 1)) {
     int depth = 0;
     bool in_string = false;
     bool escaped = false;
@@ -209,10 +207,9 @@ Result<json> extract_json_object(const std::string& text) {
 }
 
 Result<DiscoveryResult> parse_list_report(const json& report, const stdfs::path& project_root) {
-  if (!report.is_object() || !report.contains("suites") || !report["suites"].is_array() ||
-      !report.contains("config") || !report["config"].is_object()) {
-    return make_error(ErrorKind::protocol,
-                      "not a Playwright JSON report (expected \"config\" and \"suites\")",
+  if (!report.is_object() || !report.contains("suites") || !report["suites"].is_array() || !report.contains("config") ||
+      !report["config"].is_object()) {
+    return make_error(ErrorKind::protocol, "not a Playwright JSON report (expected \"config\" and \"suites\")",
                       "playwright test --list --reporter=json");
   }
   const json& config = report["config"];
@@ -242,8 +239,8 @@ Result<DiscoveryResult> parse_list_report(const json& report, const stdfs::path&
     ProjectInfo& info = result.projects[it->second];
     if (auto deps = p.find("dependencies"); deps != p.end() && deps->is_array()) {
       for (const auto& d : *deps) {
-        if (d.is_string() && std::find(info.dependencies.begin(), info.dependencies.end(),
-                                       d.get<std::string>()) == info.dependencies.end()) {
+        if (d.is_string() && std::find(info.dependencies.begin(), info.dependencies.end(), d.get<std::string>()) ==
+                                 info.dependencies.end()) {
           info.dependencies.push_back(d.get<std::string>());
         }
       }
@@ -279,8 +276,7 @@ Result<DiscoveryResult> parse_list_report(const json& report, const stdfs::path&
 
   const std::string errors = report_errors(report);
   if (!errors.empty()) {
-    return make_error(ErrorKind::config, "Playwright could not load the tests:\n" + errors,
-                      "playwright test --list");
+    return make_error(ErrorKind::config, "Playwright could not load the tests:\n" + errors, "playwright test --list");
   }
   return result;
 }
@@ -321,14 +317,12 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
   std::error_code ec;
   stdfs::path root = stdfs::weakly_canonical(stdfs::absolute(options.project_root), ec);
   if (ec || !stdfs::is_directory(root, ec)) {
-    return make_error(ErrorKind::config,
-                      fmt::format("project folder {} does not exist", options.project_root.string()),
+    return make_error(ErrorKind::config, fmt::format("project folder {} does not exist", options.project_root.string()),
                       "discovery");
   }
   const stdfs::path config_path = root / options.playwright_config;
   if (!stdfs::is_regular_file(config_path, ec)) {
-    return make_error(ErrorKind::config,
-                      fmt::format("Playwright config {} not found", config_path.string()),
+    return make_error(ErrorKind::config, fmt::format("Playwright config {} not found", config_path.string()),
                       "discovery");
   }
   auto cli = find_playwright_cli(root);
@@ -347,8 +341,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
   // that looks like an option cannot be passed safely: refuse it.
   for (const auto& f : options.file_filters) {
     if (f.empty() || f.front() == '-') {
-      return make_error(ErrorKind::usage,
-                        fmt::format("file filter \"{}\" must not be empty or start with '-'", f),
+      return make_error(ErrorKind::usage, fmt::format("file filter \"{}\" must not be empty or start with '-'", f),
                         "discovery");
     }
     so.argv.push_back(f);
@@ -380,8 +373,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
   if (!ran) return ran.error().with_context("discovery: start Playwright");
   const RunOutput& out = *ran;
   if (out.timed_out) {
-    return make_error(ErrorKind::process, "Playwright's test listing did not finish in 5 minutes",
-                      "discovery");
+    return make_error(ErrorKind::process, "Playwright's test listing did not finish in 5 minutes", "discovery");
   }
 
   Result<json> report = make_error(ErrorKind::protocol, "no report");
@@ -394,8 +386,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options) {
     std::string detail = clean_output(out.err + "\n" + out.out, 30);
     if (detail.empty()) detail = "no output";
     return make_error(ErrorKind::config,
-                      fmt::format("Playwright could not list the tests ({}):\n{}",
-                                  out.status.describe(), detail),
+                      fmt::format("Playwright could not list the tests ({}):\n{}", out.status.describe(), detail),
                       fmt::format("playwright test --list --config {}", options.playwright_config.string()));
   }
   auto parsed = parse_list_report(*report, root);

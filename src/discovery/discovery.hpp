@@ -45,7 +45,7 @@ struct DiscoveryOptions {
                                             // `playwright test`; must not start with '-'
   // Note: Playwright lists the tests of dependency (setup) projects unfiltered by --grep
   // and file filters, as it would run them.
-  std::string node = "node";                // the Node executable (looked up in PATH)
+  std::string node = "node";  // the Node executable (looked up in PATH)
 };
 
 // One Playwright project as the config defines it.
@@ -85,8 +85,7 @@ Result<DiscoveryResult> discover_tests(const DiscoveryOptions& options);
 //  - annotations = the static annotation types except "serial" (skip, fixme, fail, slow, ...).
 // Error (kind protocol) when the document is not a Playwright JSON report; Error (kind
 // config) with Playwright's messages when report.errors is not empty and no test was found.
-Result<DiscoveryResult> parse_list_report(const nlohmann::json& report,
-                                          const std::filesystem::path& project_root);
+Result<DiscoveryResult> parse_list_report(const nlohmann::json& report, const std::filesystem::path& project_root);
 
 // The first complete top-level JSON object in `text` (Playwright may print warnings or
 // webServer output around it). Error when there is none.

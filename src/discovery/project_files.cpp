@@ -22,13 +22,13 @@ namespace {
 
 // Directory names never shipped, at any depth.
 const std::set<std::string> kExcludedDirNames = {
-    ".git", "node_modules", "test-results", "playwright-report", "blob-report",
-    "hypertest-artifacts", ".hypertest",
+    ".git", "node_modules", "test-results", "playwright-report", "blob-report", "hypertest-artifacts", ".hypertest",
 };
 
 // Files at the project root that hypertest itself writes.
 const std::set<std::string> kExcludedRootFiles = {
-    "hypertest.results.json", "hypertest.manifest.json",
+    "hypertest.results.json",
+    "hypertest.manifest.json",
 };
 
 struct Pattern {
@@ -196,8 +196,7 @@ Status walk(const stdfs::path& root, const stdfs::path& dir, const std::string& 
 
 }  // namespace
 
-Result<std::vector<std::string>> collect_project_files(const stdfs::path& root,
-                                                       const ProjectFilesOptions& options) {
+Result<std::vector<std::string>> collect_project_files(const stdfs::path& root, const ProjectFilesOptions& options) {
   std::error_code ec;
   if (!stdfs::is_directory(root, ec)) {
     return make_error(ErrorKind::io, "not a directory", fmt::format("collect files of {}", root.string()));
@@ -262,8 +261,7 @@ Result<std::string> content_hash(const stdfs::path& root, const std::vector<std:
       }
     }
     if (in.bad() || total != static_cast<long long>(st.st_size)) {
-      return make_error(ErrorKind::io, "file changed or could not be read while hashing",
-                        fmt::format("hash {}", rel));
+      return make_error(ErrorKind::io, "file changed or could not be read while hashing", fmt::format("hash {}", rel));
     }
   }
   return h.finish_hex();

@@ -39,7 +39,6 @@ Result<std::vector<std::string>> collect_project_files(const std::filesystem::pa
 // sha256 (hex) over, for each file in the given order: the path, NUL, "x" or "-" for the
 // owner-executable bit (symlinks: "l" and the link target instead of content), NUL, the
 // content length as decimal, NUL, the content. Equal trees give equal hashes on any machine.
-Result<std::string> content_hash(const std::filesystem::path& root,
-                                 const std::vector<std::string>& files);
+Result<std::string> content_hash(const std::filesystem::path& root, const std::vector<std::string>& files);
 
 }  // namespace ht

@@ -7,10 +7,10 @@
 namespace ht {
 
 void to_json(nlohmann::json& j, const Manifest& m) {
-  j = {{"version", m.version},         {"provider", m.provider},
-       {"imageUri", m.image_uri},      {"imageDigest", m.image_digest},
+  j = {{"version", m.version},           {"provider", m.provider},
+       {"imageUri", m.image_uri},        {"imageDigest", m.image_digest},
        {"testDirHash", m.test_dir_hash}, {"playwrightVersion", m.playwright_version},
-       {"createdAt", m.created_at},    {"tests", m.tests}};
+       {"createdAt", m.created_at},      {"tests", m.tests}};
 }
 
 void from_json(const nlohmann::json& j, Manifest& m) {

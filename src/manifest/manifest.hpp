@@ -17,13 +17,13 @@ class ArtifactStore;
 
 struct Manifest {
   int version = 1;
-  std::string provider;            // "local" | "aws"
-  std::string image_uri;           // aws: "registry/repo@sha256:..."; local: empty
-  std::string image_digest;        // aws: "sha256:..."; local: empty
-  std::string test_dir_hash;       // content hash of everything packed (discovery::content_hash)
+  std::string provider;       // "local" | "aws"
+  std::string image_uri;      // aws: "registry/repo@sha256:..."; local: empty
+  std::string image_digest;   // aws: "sha256:..."; local: empty
+  std::string test_dir_hash;  // content hash of everything packed (discovery::content_hash)
   std::string playwright_version;
-  std::string created_at;          // ISO 8601 UTC
-  std::vector<TestCase> tests;     // identity + serial group
+  std::string created_at;       // ISO 8601 UTC
+  std::vector<TestCase> tests;  // identity + serial group
 };
 
 void to_json(nlohmann::json& j, const Manifest& m);
@@ -34,8 +34,8 @@ Status save_manifest(ArtifactStore& store, const std::string& key, const Manifes
 Result<std::optional<Manifest>> load_manifest(ArtifactStore& store, const std::string& key);
 
 struct DriftReport {
-  bool suite_changed = false;      // local content hash differs from the manifest's
-  bool image_changed = false;      // the function's current image differs from the manifest's
+  bool suite_changed = false;  // local content hash differs from the manifest's
+  bool image_changed = false;  // the function's current image differs from the manifest's
   std::vector<std::string> details;
   [[nodiscard]] bool drifted() const { return suite_changed || image_changed; }
   [[nodiscard]] std::string describe() const;

@@ -16,16 +16,16 @@ namespace ht {
 struct InvocationRequest {
   std::string run_id;
   std::string invocation_id;
-  std::string artifacts;        // "s3://bucket/prefix" or "file:///abs/path": the store root
-  std::vector<TestRef> tests;   // one or more; a serial group is whole and in order
-  int attempt = 1;              // 1 for the first try, 2+ for hypertest retries
+  std::string artifacts;       // "s3://bucket/prefix" or "file:///abs/path": the store root
+  std::vector<TestRef> tests;  // one or more; a serial group is whole and in order
+  int attempt = 1;             // 1 for the first try, 2+ for hypertest retries
 };
 
 enum class TestStatus {
-  success,   // passed (or failed as expected with test.fail())
-  failed,    // the test itself failed or timed out
-  skipped,   // skip / fixme / conditional skip
-  error,     // infrastructure: the test never got a verdict (runner crash, deadline, function error)
+  success,  // passed (or failed as expected with test.fail())
+  failed,   // the test itself failed or timed out
+  skipped,  // skip / fixme / conditional skip
+  error,    // infrastructure: the test never got a verdict (runner crash, deadline, function error)
 };
 
 const char* to_string(TestStatus status);
@@ -40,12 +40,12 @@ struct TestError {
 struct TestOutcome {
   std::string test_id;
   TestStatus status = TestStatus::error;
-  std::string start_date;       // ISO 8601 UTC, e.g. 2026-11-26T21:11:36.123Z
+  std::string start_date;  // ISO 8601 UTC, e.g. 2026-11-26T21:11:36.123Z
   std::string end_date;
   std::int64_t duration_ms = 0;
   std::optional<TestError> error;
-  std::string artifacts;        // where this test's files are: "{store}/{runId}/{testId}/"
-  bool flaky = false;           // passed only after Playwright's own retries
+  std::string artifacts;  // where this test's files are: "{store}/{runId}/{testId}/"
+  bool flaky = false;     // passed only after Playwright's own retries
 };
 
 struct InvocationResponse {

@@ -32,7 +32,7 @@ std::string make_test_id(const std::string& project, const std::string& file,
 TestRef to_ref(const TestCase& t) { return TestRef{t.test_id, t.project, t.file, t.title_path}; }
 
 void to_json(nlohmann::json& j, const TestCase& t) {
-  j = {{"testId", t.test_id}, {"project", t.project}, {"file", t.file}, {"titlePath", t.title_path},
+  j = {{"testId", t.test_id}, {"project", t.project}, {"file", t.file},   {"titlePath", t.title_path},
        {"line", t.line},      {"column", t.column},   {"group", t.group}, {"annotations", t.annotations}};
 }
 void from_json(const nlohmann::json& j, TestCase& t) {
@@ -58,10 +58,14 @@ void from_json(const nlohmann::json& j, TestRef& t) {
 
 const char* to_string(TestStatus s) {
   switch (s) {
-    case TestStatus::success: return "success";
-    case TestStatus::failed: return "failed";
-    case TestStatus::skipped: return "skipped";
-    case TestStatus::error: return "error";
+    case TestStatus::success:
+      return "success";
+    case TestStatus::failed:
+      return "failed";
+    case TestStatus::skipped:
+      return "skipped";
+    case TestStatus::error:
+      return "error";
   }
   return "error";
 }
@@ -75,8 +79,11 @@ std::optional<TestStatus> parse_test_status(const std::string& s) {
 }
 
 void to_json(nlohmann::json& j, const InvocationRequest& r) {
-  j = {{"runId", r.run_id}, {"invocationId", r.invocation_id}, {"artifacts", r.artifacts},
-       {"tests", r.tests},  {"attempt", r.attempt}};
+  j = {{"runId", r.run_id},
+       {"invocationId", r.invocation_id},
+       {"artifacts", r.artifacts},
+       {"tests", r.tests},
+       {"attempt", r.attempt}};
 }
 void from_json(const nlohmann::json& j, InvocationRequest& r) {
   j.at("runId").get_to(r.run_id);
@@ -86,17 +93,15 @@ void from_json(const nlohmann::json& j, InvocationRequest& r) {
   r.attempt = j.value("attempt", 1);
 }
 
-void to_json(nlohmann::json& j, const TestError& e) {
-  j = {{"message", e.message}, {"stackTrace", e.stack_trace}};
-}
+void to_json(nlohmann::json& j, const TestError& e) { j = {{"message", e.message}, {"stackTrace", e.stack_trace}}; }
 void from_json(const nlohmann::json& j, TestError& e) {
   e.message = j.value("message", std::string());
   e.stack_trace = j.value("stackTrace", std::string());
 }
 
 void to_json(nlohmann::json& j, const TestOutcome& o) {
-  j = {{"testId", o.test_id},     {"status", to_string(o.status)}, {"startDate", o.start_date},
-       {"endDate", o.end_date},   {"duration", o.duration_ms},     {"artifacts", o.artifacts},
+  j = {{"testId", o.test_id},   {"status", to_string(o.status)}, {"startDate", o.start_date},
+       {"endDate", o.end_date}, {"duration", o.duration_ms},     {"artifacts", o.artifacts},
        {"flaky", o.flaky}};
   j["error"] = o.error ? nlohmann::json(*o.error) : nlohmann::json(nullptr);
 }

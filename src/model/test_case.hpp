@@ -10,9 +10,9 @@
 namespace ht {
 
 struct TestCase {
-  std::string test_id;                  // stable id derived from the identity (make_test_id)
-  std::string project;                  // Playwright project name ("" when the config has none)
-  std::string file;                     // relative to the project root (the folder of the Playwright config), '/'-separated
+  std::string test_id;  // stable id derived from the identity (make_test_id)
+  std::string project;  // Playwright project name ("" when the config has none)
+  std::string file;     // relative to the project root (the folder of the Playwright config), '/'-separated
   std::vector<std::string> title_path;  // describe titles then the test title (no project, no file)
   int line = 0;
   int column = 0;

@@ -38,9 +38,9 @@ struct Transfer {
 };
 
 struct HttpMultiStats {
-  std::size_t started = 0;        // transfers handed to curl
-  std::size_t completed = 0;      // on_done calls
-  std::size_t peak_in_flight = 0; // most transfers with curl at once
+  std::size_t started = 0;         // transfers handed to curl
+  std::size_t completed = 0;       // on_done calls
+  std::size_t peak_in_flight = 0;  // most transfers with curl at once
 };
 
 class HttpMulti {

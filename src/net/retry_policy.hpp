@@ -25,13 +25,25 @@ struct RetryPolicy {
   // Statuses that are transient whatever the body says (every 5xx is transient as well).
   std::vector<int> retryable_statuses{408, 429};
   // AWS error codes (ht::Error::service_code) that are transient on any status.
-  std::vector<std::string> retryable_codes{
-      "TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException",
-      "SlowDown", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException",
-      "ProvisionedThroughputExceededException", "EC2ThrottledException", "ServiceUnavailable",
-      "ServiceUnavailableException", "InternalError", "InternalFailure", "ServiceException",
-      "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
-      "IDPCommunicationError"};
+  std::vector<std::string> retryable_codes{"TooManyRequestsException",
+                                           "ThrottlingException",
+                                           "Throttling",
+                                           "ThrottledException",
+                                           "SlowDown",
+                                           "RequestLimitExceeded",
+                                           "RequestThrottled",
+                                           "RequestThrottledException",
+                                           "ProvisionedThroughputExceededException",
+                                           "EC2ThrottledException",
+                                           "ServiceUnavailable",
+                                           "ServiceUnavailableException",
+                                           "InternalError",
+                                           "InternalFailure",
+                                           "ServiceException",
+                                           "RequestTimeout",
+                                           "RequestTimeoutException",
+                                           "PriorRequestNotComplete",
+                                           "IDPCommunicationError"};
   // Transport failures (ErrorKind::network: refused, reset, timeout, DNS) are transient
   // when this is set.
   bool retry_network_errors = true;

@@ -21,8 +21,7 @@ Error protocol_error(std::string message) {
 Result<Descriptor> descriptor_from_json(const json& j) {
   if (!j.is_object()) return protocol_error("a descriptor is not an object");
   Descriptor d;
-  if (!j.contains("digest") || !j["digest"].is_string() || !j.contains("size") ||
-      !j["size"].is_number_integer()) {
+  if (!j.contains("digest") || !j["digest"].is_string() || !j.contains("size") || !j["size"].is_number_integer()) {
     return protocol_error("a descriptor lacks digest or size");
   }
   d.digest = j["digest"].get<std::string>();
@@ -93,7 +92,8 @@ std::string detect_manifest_type(std::string_view body, std::string_view content
 
 Result<ImageManifest> parse_manifest(std::string_view body, std::string_view media_type) {
   if (media_type == kDockerManifestV1 || media_type == kDockerManifestV1Signed) {
-    return protocol_error("Docker image manifest schema 1 is not supported (re-push the base image with a current Docker or buildx)");
+    return protocol_error(
+        "Docker image manifest schema 1 is not supported (re-push the base image with a current Docker or buildx)");
   }
   if (!is_image_manifest_type(media_type)) {
     return protocol_error("unsupported manifest media type \"" + std::string(media_type) + "\"");
@@ -176,8 +176,8 @@ Result<DerivedImage> derive_image(const ImageManifest& base_manifest, std::strin
   const std::string os = cfg.value("os", "");
   const std::string arch = cfg.value("architecture", "");
   if (os != "linux" || arch != "amd64") {
-    return make_error(ErrorKind::config,
-                      "the base image is " + os + "/" + arch + "; Lambda x86_64 needs linux/amd64", ctx);
+    return make_error(ErrorKind::config, "the base image is " + os + "/" + arch + "; Lambda x86_64 needs linux/amd64",
+                      ctx);
   }
   if (!cfg.contains("rootfs") || !cfg["rootfs"].is_object() || !cfg["rootfs"].contains("diff_ids") ||
       !cfg["rootfs"]["diff_ids"].is_array()) {
@@ -200,8 +200,8 @@ Result<DerivedImage> derive_image(const ImageManifest& base_manifest, std::strin
       if (!e.is_string()) continue;
       const std::string s = e.get<std::string>();
       const std::string key = s.substr(0, s.find('='));
-      bool replaced = std::any_of(changes.env.begin(), changes.env.end(),
-                                  [&](const auto& kv) { return kv.first == key; });
+      bool replaced =
+          std::any_of(changes.env.begin(), changes.env.end(), [&](const auto& kv) { return kv.first == key; });
       if (!replaced) env.push_back(s);
     }
   }

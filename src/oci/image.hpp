@@ -26,7 +26,7 @@ struct Descriptor {
   std::string media_type;
   std::string digest;  // "sha256:<hex>"
   std::int64_t size = 0;
-  std::optional<Platform> platform;               // index entries only
+  std::optional<Platform> platform;                // index entries only
   std::map<std::string, std::string> annotations;  // kept as given
 };
 
@@ -66,9 +66,9 @@ std::string digest_of(std::string_view data);
 
 // A layer appended to the base image, with the history line that describes it.
 struct AppendedLayer {
-  Descriptor descriptor;    // media_type is filled in by derive_image to match the base's family
-  std::string diff_id;      // "sha256:..." of the uncompressed tar
-  std::string created_by;   // history "created_by", e.g. "hypertest: dependencies (package-lock.json sha256:...)"
+  Descriptor descriptor;   // media_type is filled in by derive_image to match the base's family
+  std::string diff_id;     // "sha256:..." of the uncompressed tar
+  std::string created_by;  // history "created_by", e.g. "hypertest: dependencies (package-lock.json sha256:...)"
 };
 
 struct ImageChanges {
@@ -81,11 +81,11 @@ struct ImageChanges {
 };
 
 struct DerivedImage {
-  std::string config;             // canonical JSON bytes of the new image config
-  Descriptor config_descriptor;   // its digest and size, media type of the base's family
-  ImageManifest manifest;         // base layers + appended layers
-  std::string manifest_bytes;     // serialize_manifest(manifest)
-  std::string manifest_digest;    // digest_of(manifest_bytes)
+  std::string config;            // canonical JSON bytes of the new image config
+  Descriptor config_descriptor;  // its digest and size, media type of the base's family
+  ImageManifest manifest;        // base layers + appended layers
+  std::string manifest_bytes;    // serialize_manifest(manifest)
+  std::string manifest_digest;   // digest_of(manifest_bytes)
 };
 
 // Derives the new image from the base manifest and its config JSON. Keeps everything in the

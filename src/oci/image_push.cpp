@@ -16,10 +16,14 @@ std::chrono::milliseconds since(Clock::time_point t0) {
 
 const char* to_string(BlobAction a) {
   switch (a) {
-    case BlobAction::present: return "present";
-    case BlobAction::mount: return "mount";
-    case BlobAction::copy: return "copy";
-    case BlobAction::upload: return "upload";
+    case BlobAction::present:
+      return "present";
+    case BlobAction::mount:
+      return "mount";
+    case BlobAction::copy:
+      return "copy";
+    case BlobAction::upload:
+      return "upload";
   }
   return "?";
 }
@@ -66,7 +70,8 @@ Result<PushReport> execute_push(RegistryClient& target, RegistryClient& source, 
       if (*mounted) {
         ++report.blobs_mounted;
       } else {
-        log::info("registry declined mounting {} from {}; copying it", p.blob.descriptor.digest, p.blob.source_repository);
+        log::info("registry declined mounting {} from {}; copying it", p.blob.descriptor.digest,
+                  p.blob.source_repository);
         action = BlobAction::copy;
       }
     }
@@ -79,9 +84,10 @@ Result<PushReport> execute_push(RegistryClient& target, RegistryClient& source, 
       if (!sent) return sent.error().with_context(ctx);
       br.bytes_uploaded = *sent;
     } else if (action == BlobAction::upload) {
-      auto sent = p.blob.file.empty()
-                      ? target.upload_blob_bytes(request.repository, p.blob.descriptor.digest, p.blob.bytes, on_progress)
-                      : target.upload_blob_file(request.repository, p.blob.descriptor.digest, p.blob.file, on_progress);
+      auto sent =
+          p.blob.file.empty()
+              ? target.upload_blob_bytes(request.repository, p.blob.descriptor.digest, p.blob.bytes, on_progress)
+              : target.upload_blob_file(request.repository, p.blob.descriptor.digest, p.blob.file, on_progress);
       if (!sent) return sent.error().with_context(ctx);
       br.bytes_uploaded = *sent;
     }

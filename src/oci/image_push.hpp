@@ -18,11 +18,11 @@
 namespace ht::oci {
 
 struct PushBlob {
-  std::string role;                 // for humans: "base layer 3/7", "dependencies", "tests", "config"
-  Descriptor descriptor;            // digest + size
-  std::filesystem::path file;       // our layer on disk, or
-  std::string bytes;                // our blob in memory (the config), or
-  std::string source_repository;    // a base layer: the repository (on the source registry) that has it
+  std::string role;               // for humans: "base layer 3/7", "dependencies", "tests", "config"
+  Descriptor descriptor;          // digest + size
+  std::filesystem::path file;     // our layer on disk, or
+  std::string bytes;              // our blob in memory (the config), or
+  std::string source_repository;  // a base layer: the repository (on the source registry) that has it
 };
 
 struct PushRequest {
@@ -49,8 +49,8 @@ struct PlannedBlob {
 
 struct PushPlan {
   std::vector<PlannedBlob> blobs;
-  bool manifest_present = false;       // the tag (or digest) already names manifest_digest
-  std::int64_t bytes_to_upload = 0;    // upload + copy sizes (mounts send nothing)
+  bool manifest_present = false;     // the tag (or digest) already names manifest_digest
+  std::int64_t bytes_to_upload = 0;  // upload + copy sizes (mounts send nothing)
 };
 
 // Read-only: HEAD requests only. Safe for --dry-run.
@@ -68,7 +68,7 @@ struct BlobReport {
 struct PushReport {
   std::vector<BlobReport> blobs;
   bool manifest_pushed = false;
-  int blobs_uploaded = 0;             // upload + copy
+  int blobs_uploaded = 0;  // upload + copy
   int blobs_mounted = 0;
   std::int64_t bytes_uploaded = 0;
   std::chrono::milliseconds duration{0};

@@ -241,9 +241,11 @@ Result<BuiltLayer> build_layer(std::vector<LayerEntry> entries, const stdfs::pat
         size_t want = static_cast<size_t>(std::min<std::int64_t>(left, static_cast<std::int64_t>(buf.size())));
         size_t got = std::fread(buf.data(), 1, want, in.get());
         if (got == 0) {
-          return make_error(ErrorKind::io, "file shrank while being packed", ctx + ": read " + p.entry->source.string());
+          return make_error(ErrorKind::io, "file shrank while being packed",
+                            ctx + ": read " + p.entry->source.string());
         }
-        if (archive_write_data(ar.get(), buf.data(), got) != static_cast<la_ssize_t>(got)) return ar_error("data " + path);
+        if (archive_write_data(ar.get(), buf.data(), got) != static_cast<la_ssize_t>(got))
+          return ar_error("data " + path);
         left -= static_cast<std::int64_t>(got);
       }
     }

@@ -41,12 +41,12 @@ struct LayerOptions {
 };
 
 struct BuiltLayer {
-  std::filesystem::path file;        // the .tar.gz written
-  std::string digest;                // "sha256:..." of the compressed bytes
-  std::string diff_id;               // "sha256:..." of the uncompressed tar
-  std::int64_t size = 0;             // compressed bytes
+  std::filesystem::path file;  // the .tar.gz written
+  std::string digest;          // "sha256:..." of the compressed bytes
+  std::string diff_id;         // "sha256:..." of the uncompressed tar
+  std::int64_t size = 0;       // compressed bytes
   std::int64_t uncompressed_size = 0;
-  std::size_t entry_count = 0;       // tar entries written, parent directories included
+  std::size_t entry_count = 0;  // tar entries written, parent directories included
 };
 
 // Writes the layer to `out_file` (replaced atomically). Errors: a path that is absolute,

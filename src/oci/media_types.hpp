@@ -13,15 +13,13 @@ inline constexpr std::string_view kOciConfig = "application/vnd.oci.image.config
 inline constexpr std::string_view kOciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 inline constexpr std::string_view kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-inline constexpr std::string_view kDockerManifestList =
-    "application/vnd.docker.distribution.manifest.list.v2+json";
+inline constexpr std::string_view kDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
 inline constexpr std::string_view kDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
 // Schema 1 manifests (signed or not) are refused with a clear error: Lambda cannot run them.
 inline constexpr std::string_view kDockerManifestV1 = "application/vnd.docker.distribution.manifest.v1+json";
-inline constexpr std::string_view kDockerManifestV1Signed =
-    "application/vnd.docker.distribution.manifest.v1+prettyjws";
+inline constexpr std::string_view kDockerManifestV1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 
 // The Accept header for reading a manifest by tag: all four types we understand.
 inline constexpr std::string_view kManifestAccept =

@@ -50,8 +50,7 @@ Result<ImageReference> parse_reference(std::string_view text) {
   auto first_slash = rest.find('/');
   if (first_slash != std::string_view::npos) {
     std::string_view head = rest.substr(0, first_slash);
-    if (head.find('.') != std::string_view::npos || head.find(':') != std::string_view::npos ||
-        head == "localhost") {
+    if (head.find('.') != std::string_view::npos || head.find(':') != std::string_view::npos || head == "localhost") {
       ref.registry = std::string(head);
       rest = rest.substr(first_slash + 1);
     }
@@ -67,8 +66,8 @@ Result<ImageReference> parse_reference(std::string_view text) {
   ref.repository = std::string(rest);
   if (ref.repository.empty() || ref.repository.front() == '/' || ref.repository.back() == '/' ||
       !std::all_of(ref.repository.begin(), ref.repository.end(), is_repo_char)) {
-    return make_error(ErrorKind::config,
-                      "invalid repository name (lowercase letters, digits, '.', '_', '-', '/')", ctx);
+    return make_error(ErrorKind::config, "invalid repository name (lowercase letters, digits, '.', '_', '-', '/')",
+                      ctx);
   }
   if (ref.registry.empty()) {
     ref.registry = std::string(kDockerHub);

@@ -42,8 +42,8 @@ Error error_from_response(const net::Response& resp, const std::string& ctx) {
   e.context = ctx;
   e.retryable = resp.status == 429 || resp.status >= 500;
   auto j = nlohmann::json::parse(resp.body, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array() &&
-      !j["errors"].empty() && j["errors"][0].is_object()) {
+  if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty() &&
+      j["errors"][0].is_object()) {
     const auto& first = j["errors"][0];
     e.kind = ErrorKind::service;
     e.service_code = first.value("code", "");
@@ -138,7 +138,8 @@ struct RegistryClient::Impl {
   void backoff(int attempt) {
     auto ms = std::min<long long>(options.backoff_cap.count(), options.backoff_base.count() << std::min(attempt, 16));
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(static_cast<double>(ms) * jitter(rng))));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(static_cast<long long>(static_cast<double>(ms) * jitter(rng))));
   }
 
   std::string basic_header() const { return "Basic " + aws::base64_encode(creds->username + ":" + creds->password); }
@@ -216,8 +217,10 @@ struct RegistryClient::Impl {
     auto j = nlohmann::json::parse(resp->body, nullptr, false);
     std::string token;
     if (!j.is_discarded() && j.is_object()) {
-      if (j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
-      else if (j.contains("access_token") && j["access_token"].is_string()) token = j["access_token"].get<std::string>();
+      if (j.contains("token") && j["token"].is_string())
+        token = j["token"].get<std::string>();
+      else if (j.contains("access_token") && j["access_token"].is_string())
+        token = j["access_token"].get<std::string>();
     }
     if (token.empty()) return make_error(ErrorKind::protocol, "token response without a token", ctx);
     log::add_secret(token);
@@ -377,7 +380,8 @@ Result<std::string> RegistryClient::get_blob(const std::string& repository, cons
   if (!resp) return resp.error().with_context(ctx);
   if (resp->status != 200) return error_from_response(*resp, ctx);
   impl_->stats.bytes_downloaded += static_cast<std::int64_t>(resp->body.size());
-  if (digest_of(resp->body) != digest) return make_error(ErrorKind::protocol, "blob content does not match its digest", ctx);
+  if (digest_of(resp->body) != digest)
+    return make_error(ErrorKind::protocol, "blob content does not match its digest", ctx);
   return std::move(resp->body);
 }
 
@@ -408,7 +412,8 @@ Result<bool> RegistryClient::mount_blob(const std::string& repository, const std
   req.url = impl_->base_url + "/v2/" + repository + "/blobs/uploads/?mount=" + net::url_encode(digest) +
             "&from=" + net::url_encode(from_repository, true);
   req.headers.emplace_back("Content-Type", "application/octet-stream");
-  const std::string ctx = "mount " + digest + " from " + from_repository + " into " + impl_->registry + "/" + repository;
+  const std::string ctx =
+      "mount " + digest + " from " + from_repository + " into " + impl_->registry + "/" + repository;
   auto resp = impl_->send(req, impl_->push_scope(repository) + " " + impl_->pull_scope(from_repository), false);
   if (!resp) return resp.error().with_context(ctx);
   if (resp->status == 201) {
@@ -429,7 +434,8 @@ Result<bool> RegistryClient::mount_blob(const std::string& repository, const std
 
 Result<std::int64_t> RegistryClient::upload_blob(
     const std::string& repository, const std::string& digest, std::int64_t size,
-    const std::function<Result<std::string>(std::int64_t, std::int64_t)>& read_chunk, const TransferProgress& progress) {
+    const std::function<Result<std::string>(std::int64_t, std::int64_t)>& read_chunk,
+    const TransferProgress& progress) {
   const std::string ctx = "upload " + digest + " to " + impl_->registry + "/" + repository;
   const std::string scope = impl_->push_scope(repository);
   // A failed session is restarted from the beginning (a PATCH is not idempotent).
@@ -478,7 +484,8 @@ Result<std::int64_t> RegistryClient::upload_blob(
       put.headers.emplace_back("Content-Type", "application/octet-stream");
       auto done = impl_->send(put, scope, false);
       if (!done) return done.error();
-      if (done->status != 201 && done->status != 204) return error_from_response(*done, "PUT " + without_query(location));
+      if (done->status != 201 && done->status != 204)
+        return error_from_response(*done, "PUT " + without_query(location));
       ++impl_->stats.blob_uploads;
       return sent;
     };

@@ -51,11 +51,11 @@ struct FetchedManifest {
 // What went over the wire, for reports and tests.
 struct RegistryStats {
   int requests = 0;
-  int blob_uploads = 0;        // completed blob uploads (final PUT ?digest=)
-  int blob_mounts = 0;         // successful cross-repository mounts
+  int blob_uploads = 0;  // completed blob uploads (final PUT ?digest=)
+  int blob_mounts = 0;   // successful cross-repository mounts
   int manifest_puts = 0;
-  std::int64_t bytes_uploaded = 0;   // blob bytes sent in PATCH bodies
-  std::int64_t bytes_downloaded = 0; // blob bytes read (cross-registry copies, configs)
+  std::int64_t bytes_uploaded = 0;    // blob bytes sent in PATCH bodies
+  std::int64_t bytes_downloaded = 0;  // blob bytes read (cross-registry copies, configs)
 };
 
 // Receives (bytes done, bytes total) while a blob is uploaded.
@@ -65,8 +65,7 @@ class RegistryClient {
  public:
   // `registry` is host[:port] as in an image reference. No credentials: anonymous, or a
   // bearer token fetched anonymously when the registry asks for one.
-  RegistryClient(std::string registry, std::optional<RegistryCredentials> credentials,
-                 RegistryOptions options = {});
+  RegistryClient(std::string registry, std::optional<RegistryCredentials> credentials, RegistryOptions options = {});
   ~RegistryClient();
   RegistryClient(const RegistryClient&) = delete;
   RegistryClient& operator=(const RegistryClient&) = delete;
@@ -98,13 +97,12 @@ class RegistryClient {
   Result<std::string> get_blob(const std::string& repository, const std::string& digest);
 
   // GET bytes [offset, offset+length) of a blob (Range request), following redirects.
-  Result<std::string> get_blob_range(const std::string& repository, const std::string& digest,
-                                     std::int64_t offset, std::int64_t length);
+  Result<std::string> get_blob_range(const std::string& repository, const std::string& digest, std::int64_t offset,
+                                     std::int64_t length);
 
   // POST ...?mount=<digest>&from=<from_repository>: true when mounted (201). When the
   // registry declines (202) the upload session it opened is cancelled and false returned.
-  Result<bool> mount_blob(const std::string& repository, const std::string& digest,
-                          const std::string& from_repository);
+  Result<bool> mount_blob(const std::string& repository, const std::string& digest, const std::string& from_repository);
 
   // Chunked upload of `size` bytes produced by `read_chunk(offset, length)`: POST, PATCH
   // chunks with Content-Range, PUT ?digest=. Returns the bytes sent.

@@ -20,13 +20,13 @@ namespace ht {
 // What a provider needs to know about the run it serves.
 struct RunContext {
   std::string run_id;
-  std::string artifacts;                   // store root URI: "file:///abs" or "s3://bucket/prefix"
-  int concurrency = 1;                     // at most this many invocations in flight
-  std::filesystem::path project_root;      // folder of the Playwright config (local provider)
-  std::filesystem::path playwright_config; // relative to project_root
-  std::filesystem::path runner_binary;     // hypertest-runner (local provider)
+  std::string artifacts;                    // store root URI: "file:///abs" or "s3://bucket/prefix"
+  int concurrency = 1;                      // at most this many invocations in flight
+  std::filesystem::path project_root;       // folder of the Playwright config (local provider)
+  std::filesystem::path playwright_config;  // relative to project_root
+  std::filesystem::path runner_binary;      // hypertest-runner (local provider)
   std::chrono::milliseconds invocation_timeout{std::chrono::minutes(15)};  // deadline per invocation
-  std::map<std::string, std::string> runner_env;  // extra environment for runners
+  std::map<std::string, std::string> runner_env;                           // extra environment for runners
 };
 
 // The outcome of one invocation: the runner's response, or an infrastructure error

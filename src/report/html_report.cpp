@@ -10,8 +10,7 @@ namespace ht {
 
 namespace stdfs = std::filesystem;
 
-Status merge_html_report(const stdfs::path& blob_dir, const stdfs::path& out_dir,
-                         const stdfs::path& project_root) {
+Status merge_html_report(const stdfs::path& blob_dir, const stdfs::path& out_dir, const stdfs::path& project_root) {
   const std::string context = fmt::format("merge HTML report from {}", blob_dir.string());
   std::error_code ec;
   if (!stdfs::is_directory(blob_dir, ec)) {
@@ -21,8 +20,7 @@ Status merge_html_report(const stdfs::path& blob_dir, const stdfs::path& out_dir
   if (!cli) return cli.error().with_context(context);
 
   SpawnOptions so;
-  so.argv = {"node", cli->string(), "merge-reports", "--reporter=html",
-             stdfs::absolute(blob_dir).string()};
+  so.argv = {"node", cli->string(), "merge-reports", "--reporter=html", stdfs::absolute(blob_dir).string()};
   so.cwd = project_root;
   so.env_set["PLAYWRIGHT_HTML_OUTPUT_DIR"] = stdfs::absolute(out_dir).string();
   so.env_set["PLAYWRIGHT_HTML_OPEN"] = "never";
@@ -37,8 +35,7 @@ Status merge_html_report(const stdfs::path& blob_dir, const stdfs::path& out_dir
     std::string detail = ran->err.empty() ? ran->out : ran->err;
     if (detail.size() > 4000) detail = "..." + detail.substr(detail.size() - 4000);
     return make_error(ErrorKind::process,
-                      fmt::format("playwright merge-reports failed ({}): {}", ran->status.describe(), detail),
-                      context);
+                      fmt::format("playwright merge-reports failed ({}): {}", ran->status.describe(), detail), context);
   }
   return {};
 }

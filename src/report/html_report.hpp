@@ -13,8 +13,7 @@ namespace ht {
 // PLAYWRIGHT_HTML_OUTPUT_DIR=out_dir and PLAYWRIGHT_HTML_OPEN=never, from an argv vector.
 // blob_dir holds the blob .zip files (one per invocation). Error with Playwright's output
 // when it fails.
-Status merge_html_report(const std::filesystem::path& blob_dir,
-                         const std::filesystem::path& out_dir,
+Status merge_html_report(const std::filesystem::path& blob_dir, const std::filesystem::path& out_dir,
                          const std::filesystem::path& project_root);
 
 }  // namespace ht

@@ -61,15 +61,13 @@ size_t valid_xml_char(std::string_view s, size_t i) {
     cp = (cp << 6) | (b & 0x3F);
   }
   static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len]) return 0;                       // overlong
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;         // surrogates
+  if (cp < kMin[len]) return 0;                // overlong
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;  // surrogates
   if (cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF) return 0;
   return len;
 }
 
-std::string seconds(std::int64_t ms) {
-  return fmt::format("{:.3f}", static_cast<double>(ms) / 1000.0);
-}
+std::string seconds(std::int64_t ms) { return fmt::format("{:.3f}", static_cast<double>(ms) / 1000.0); }
 
 std::string first_line(const std::string& s) {
   const size_t nl = s.find('\n');
@@ -94,15 +92,32 @@ std::string escape(std::string_view text, bool attribute) {
     }
     if (len == 1) {
       switch (text[i]) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        case '\t': out += attribute ? "&#9;" : "\t"; break;
-        case '\n': out += attribute ? "&#10;" : "\n"; break;
-        case '\r': out += "&#13;"; break;  // a raw CR would be read back as LF
-        default: out += text[i];
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
+        case '\t':
+          out += attribute ? "&#9;" : "\t";
+          break;
+        case '\n':
+          out += attribute ? "&#10;" : "\n";
+          break;
+        case '\r':
+          out += "&#13;";
+          break;  // a raw CR would be read back as LF
+        default:
+          out += text[i];
       }
     } else {
       out.append(text.substr(i, len));
@@ -147,8 +162,9 @@ std::string results_to_junit(const RunResults& results) {
   const TestCounts c = count_results(results.test_results);
 
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x += fmt::format("<testsuites name=\"hypertest\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
-                   c.total, c.failed - c.error, c.error, c.skipped, seconds(results.duration_ms));
+  x += fmt::format(
+      "<testsuites name=\"hypertest\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
+      c.total, c.failed - c.error, c.error, c.skipped, seconds(results.duration_ms));
   for (const auto& key : order) {
     const Suite& s = suites[key];
     const std::string name = key.first.empty() ? key.second : key.first + " \xE2\x80\xBA " + key.second;
@@ -174,14 +190,15 @@ std::string results_to_junit(const RunResults& results) {
                            xml_escape(first_line(message)), xml_text(body));
           break;
         case TestStatus::error:
-          x += fmt::format("      <error message=\"{}\" type=\"error\">{}</error>\n",
-                           xml_escape(first_line(message)), xml_text(body));
+          x += fmt::format("      <error message=\"{}\" type=\"error\">{}</error>\n", xml_escape(first_line(message)),
+                           xml_text(body));
           break;
         case TestStatus::skipped:
           x += message.empty() ? "      <skipped/>\n"
                                : fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(first_line(message)));
           break;
-        case TestStatus::success: break;
+        case TestStatus::success:
+          break;
       }
       if (!r->artifacts.empty()) {
         x += fmt::format("      <system-out>artifacts: {}</system-out>\n", xml_text(r->artifacts));

@@ -11,8 +11,8 @@ namespace ht {
 
 using nlohmann::json;
 
-TestResult make_test_result(const TestCase& test, const TestOutcome& outcome,
-                            const std::string& invocation_id, int attempts) {
+TestResult make_test_result(const TestCase& test, const TestOutcome& outcome, const std::string& invocation_id,
+                            int attempts) {
   TestResult r;
   r.test_id = test.test_id;
   r.name = test.name();
@@ -40,8 +40,12 @@ TestCounts count_results(const std::vector<TestResult>& results) {
         ++c.success;
         if (r.flaky) ++c.flaky;
         break;
-      case TestStatus::failed: ++c.failed; break;
-      case TestStatus::skipped: ++c.skipped; break;
+      case TestStatus::failed:
+        ++c.failed;
+        break;
+      case TestStatus::skipped:
+        ++c.skipped;
+        break;
       case TestStatus::error:
         ++c.failed;
         ++c.error;
@@ -94,9 +98,7 @@ std::string results_to_json(const RunResults& results) {
 
 namespace {
 
-Error bad(const std::string& what) {
-  return make_error(ErrorKind::protocol, what, "hypertest.results.json");
-}
+Error bad(const std::string& what) { return make_error(ErrorKind::protocol, what, "hypertest.results.json"); }
 
 }  // namespace
 

@@ -23,41 +23,41 @@ namespace ht {
 
 struct TestResult {
   std::string test_id;
-  std::string name;                     // title path joined by " > "
-  std::string file_path;                // relative to the project root, '/'-separated
+  std::string name;       // title path joined by " > "
+  std::string file_path;  // relative to the project root, '/'-separated
   std::string project;
   std::vector<std::string> title_path;
   TestStatus status = TestStatus::error;
-  std::string start_date;               // ISO 8601 UTC ("" when the test never started)
+  std::string start_date;  // ISO 8601 UTC ("" when the test never started)
   std::string end_date;
   std::int64_t duration_ms = 0;
   std::optional<TestError> error;
-  int attempts = 1;                     // hypertest attempts made (1 + retries used)
-  bool flaky = false;                   // passed only after a retry
-  std::string invocation_id;            // the invocation of the final attempt
-  std::string artifacts;                // where this test's files are ("{store}/{runId}/{testId}/")
+  int attempts = 1;           // hypertest attempts made (1 + retries used)
+  bool flaky = false;         // passed only after a retry
+  std::string invocation_id;  // the invocation of the final attempt
+  std::string artifacts;      // where this test's files are ("{store}/{runId}/{testId}/")
 };
 
 struct TestCounts {
   int total = 0;
   int success = 0;
-  int failed = 0;   // includes `error`
+  int failed = 0;  // includes `error`
   int skipped = 0;
-  int error = 0;    // subset of failed
-  int flaky = 0;    // subset of success
+  int error = 0;  // subset of failed
+  int flaky = 0;  // subset of success
 };
 
 struct RunResults {
   std::string run_id;
-  std::string start_date;   // ISO 8601 UTC
+  std::string start_date;  // ISO 8601 UTC
   std::string end_date;
   std::int64_t duration_ms = 0;
   std::vector<TestResult> test_results;
 };
 
 // A result from the test's identity and the runner's outcome.
-TestResult make_test_result(const TestCase& test, const TestOutcome& outcome,
-                            const std::string& invocation_id, int attempts);
+TestResult make_test_result(const TestCase& test, const TestOutcome& outcome, const std::string& invocation_id,
+                            int attempts);
 
 TestCounts count_results(const std::vector<TestResult>& results);
 

@@ -82,18 +82,18 @@ std::string writable_home(const stdfs::path& tmp_dir) {
 
 struct PlaywrightRun {
   bool started = false;
-  std::string start_error;     // why Playwright could not be started
+  std::string start_error;  // why Playwright could not be started
   ExitStatus status;
-  bool deadline_hit = false;   // we stopped it because the deadline was near
-  std::string log;             // its combined stdout/stderr
+  bool deadline_hit = false;  // we stopped it because the deadline was near
+  std::string log;            // its combined stdout/stderr
 };
 
 PlaywrightRun run_playwright(const WrapperPaths& paths, const RunnerSettings& settings, std::int64_t deadline_ms) {
   PlaywrightRun run;
   stdfs::path log_file = paths.work_dir / "playwright.log";
   SpawnOptions opts;
-  opts.argv = {settings.node.string(), settings.playwright_cli.string(), "test",
-               "--config", paths.config.string(), "--test-list", paths.test_list.string()};
+  opts.argv = {settings.node.string(), settings.playwright_cli.string(), "test", "--config", paths.config.string(),
+               "--test-list",          paths.test_list.string()};
   opts.cwd = settings.project_root;
   opts.env_set["HT_TEST_ARTIFACTS_OUTPUT_PATH"] = paths.shared_artifacts_dir.string();
   opts.env_set["HOME"] = writable_home(settings.tmp_dir);
@@ -208,8 +208,8 @@ void upload_artifacts(const InvocationRequest& request, const RunnerSettings& se
     }
     auto it = reported.find(outcome.test_id);
     if (it != reported.end()) {
-      st = s.put(prefix + "playwright-test.json", it->second.entry.dump(2, ' ', false, nlohmann::json::error_handler_t::replace),
-                 "application/json");
+      st = s.put(prefix + "playwright-test.json",
+                 it->second.entry.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
       if (!st.ok()) log::error("upload playwright-test.json: {}", st.error().describe());
       any = any || st.ok();
     }
@@ -217,11 +217,13 @@ void upload_artifacts(const InvocationRequest& request, const RunnerSettings& se
   }
   std::error_code ec;
   if (stdfs::is_regular_file(paths.blob_report, ec)) {
-    Status st = s.put_file(run_prefix + "blob-reports/" + invocation_name + ".zip", paths.blob_report, "application/zip");
+    Status st =
+        s.put_file(run_prefix + "blob-reports/" + invocation_name + ".zip", paths.blob_report, "application/zip");
     if (!st.ok()) log::error("upload blob report: {}", st.error().describe());
   }
   if (stdfs::is_regular_file(paths.json_report, ec)) {
-    Status st = s.put_file(run_prefix + "invocations/" + invocation_name + ".json", paths.json_report, "application/json");
+    Status st =
+        s.put_file(run_prefix + "invocations/" + invocation_name + ".json", paths.json_report, "application/json");
     if (!st.ok()) log::error("upload JSON report: {}", st.error().describe());
   }
   if (dir_has_files(paths.shared_artifacts_dir)) {
@@ -288,9 +290,10 @@ Result<RunnerSettings> settings_from_env() {
   std::string cli = env_or("HT_PLAYWRIGHT_CLI");
   s.playwright_cli = cli.empty() ? find_playwright_cli(s.project_root) : stdfs::path(cli);
   if (s.playwright_cli.empty() || !stdfs::is_regular_file(s.playwright_cli, ec)) {
-    return make_error(ErrorKind::config,
-                      "@playwright/test is not installed (no node_modules/@playwright/test/cli.js above the project root)",
-                      s.project_root.string());
+    return make_error(
+        ErrorKind::config,
+        "@playwright/test is not installed (no node_modules/@playwright/test/cli.js above the project root)",
+        s.project_root.string());
   }
   s.tmp_dir = env_or("TMPDIR", "/tmp");
   std::string margin = env_or("HT_DEADLINE_MARGIN_MS");
@@ -352,9 +355,10 @@ InvocationResponse handle_invocation(const InvocationRequest& request, const Run
   std::set<std::string> unselectable(paths->unselectable.begin(), paths->unselectable.end());
   for (const auto& t : request.tests) {
     if (unselectable.count(t.test_id) != 0) {
-      response.results.push_back(error_outcome(
-          t, "this test cannot be selected with Playwright's --test-list (its project or file name contains '\xE2\x80\xBA', "
-             "a line break or a \":line\" suffix)"));
+      response.results.push_back(error_outcome(t,
+                                               "this test cannot be selected with Playwright's --test-list (its "
+                                               "project or file name contains '\xE2\x80\xBA', "
+                                               "a line break or a \":line\" suffix)"));
       continue;
     }
     auto it = reported.find(t.test_id);

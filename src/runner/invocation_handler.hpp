@@ -22,7 +22,7 @@ struct RunnerSettings {
   // Playwright is stopped this long before the invocation's deadline so the runner can
   // still upload artifacts and respond (HT_DEADLINE_MARGIN_MS).
   std::chrono::milliseconds deadline_margin{5000};
-  bool keep_work_dir = false;               // HT_KEEP_WORK_DIR=1: leave the work dir for debugging
+  bool keep_work_dir = false;  // HT_KEEP_WORK_DIR=1: leave the work dir for debugging
 };
 
 // Resolves the settings from the environment; an Error here is an init error.

@@ -247,18 +247,23 @@ Result<WrapperPaths> write_playwright_wrapper(const stdfs::path& work_dir, const
   if (esm) {
     // The fixture must run before the user's config imports @playwright/test, and static
     // imports all run before the body: load the user's config with a dynamic import.
-    config = "// Written by hypertest-runner (see src/runner/playwright_wrapper.hpp).\n"
-             "import { createRequire } from 'node:module';\n"
-             "const require = createRequire(import.meta.url);\n"
-             "require('./ht-fixture.cjs');\n"
-             "const wrapper = require('./ht-wrap.cjs');\n"
-             "const userConfig = await import(" + js_string(file_url(user_config)) + ");\n"
-             "export default wrapper.wrap(userConfig);\n";
+    config =
+        "// Written by hypertest-runner (see src/runner/playwright_wrapper.hpp).\n"
+        "import { createRequire } from 'node:module';\n"
+        "const require = createRequire(import.meta.url);\n"
+        "require('./ht-fixture.cjs');\n"
+        "const wrapper = require('./ht-wrap.cjs');\n"
+        "const userConfig = await import(" +
+        js_string(file_url(user_config)) +
+        ");\n"
+        "export default wrapper.wrap(userConfig);\n";
   } else {
-    config = "'use strict';\n"
-             "// Written by hypertest-runner (see src/runner/playwright_wrapper.hpp).\n"
-             "require('./ht-fixture.cjs');\n"
-             "module.exports = require('./ht-wrap.cjs').wrap(require(" + js_string(user_config.string()) + "));\n";
+    config =
+        "'use strict';\n"
+        "// Written by hypertest-runner (see src/runner/playwright_wrapper.hpp).\n"
+        "require('./ht-fixture.cjs');\n"
+        "module.exports = require('./ht-wrap.cjs').wrap(require(" +
+        js_string(user_config.string()) + "));\n";
   }
   HT_TRY(fs::write_file_atomic(p.config, config));
 

@@ -22,14 +22,13 @@
 // playwright/lib/index.js (what playwright/test.js, and through it `@playwright/test` and
 // test.mjs, hand to users) with a copy whose `test` is
 // `test.extend({ _hypertestArtifacts: [fixture, { auto: true, box: true }] })`. Every spec
-// (.ts and .js, CommonJS or ESM; verified for both) thereby gets an auto fixture that maps (project, file relative to the project root, title path) to the
-// requested testId, creates {work}/artifacts/{testId}/, sets process.env before the test
-// body and before the user's own fixtures, and records the test's Playwright outputDir in
-// output-dirs.jsonl so the runner uploads exactly that test's files. Hooks that run outside
-// a test (beforeAll/afterAll) see the folder of the test that triggered them or, before the
-// first test, the invocation's shared folder ({work}/artifacts-shared).
-// The same file also guards against orphaning: when the process that started Playwright
-// goes away (the runner was killed), Playwright interrupts itself and exits.
+// (.ts and .js, CommonJS or ESM; verified for both) thereby gets an auto fixture that maps (project, file relative to
+// the project root, title path) to the requested testId, creates {work}/artifacts/{testId}/, sets process.env before
+// the test body and before the user's own fixtures, and records the test's Playwright outputDir in output-dirs.jsonl so
+// the runner uploads exactly that test's files. Hooks that run outside a test (beforeAll/afterAll) see the folder of
+// the test that triggered them or, before the first test, the invocation's shared folder ({work}/artifacts-shared). The
+// same file also guards against orphaning: when the process that started Playwright goes away (the runner was killed),
+// Playwright interrupts itself and exits.
 #pragma once
 
 #include <filesystem>
@@ -43,15 +42,15 @@ namespace ht::runner {
 
 struct WrapperPaths {
   std::filesystem::path work_dir;
-  std::filesystem::path config;            // the wrapper config to pass to --config
-  std::filesystem::path test_list;         // the file to pass to --test-list
-  std::filesystem::path json_report;       // Playwright's JSON report
-  std::filesystem::path blob_report;       // the blob report zip
-  std::filesystem::path output_dir;        // Playwright's outputDir (per-test folders inside)
-  std::filesystem::path artifacts_dir;     // {work}/artifacts/{testId}/ = HT_TEST_ARTIFACTS_OUTPUT_PATH
+  std::filesystem::path config;                // the wrapper config to pass to --config
+  std::filesystem::path test_list;             // the file to pass to --test-list
+  std::filesystem::path json_report;           // Playwright's JSON report
+  std::filesystem::path blob_report;           // the blob report zip
+  std::filesystem::path output_dir;            // Playwright's outputDir (per-test folders inside)
+  std::filesystem::path artifacts_dir;         // {work}/artifacts/{testId}/ = HT_TEST_ARTIFACTS_OUTPUT_PATH
   std::filesystem::path shared_artifacts_dir;  // HT_TEST_ARTIFACTS_OUTPUT_PATH outside of tests
-  std::filesystem::path output_dirs_file;  // JSON lines {"testId","outputDir"} written by the fixture
-  std::vector<std::string> unselectable;   // test ids no --test-list line can select
+  std::filesystem::path output_dirs_file;      // JSON lines {"testId","outputDir"} written by the fixture
+  std::vector<std::string> unselectable;       // test ids no --test-list line can select
 };
 
 // True when the user's config must be loaded as an ES module (.mjs/.mts, or .js/.ts in a

@@ -44,10 +44,14 @@ std::string project_relative(const stdfs::path& root_dir, const std::string& fil
 int rank(const ReportedTest& t) {
   if (!t.has_verdict) return 4;
   switch (t.outcome.status) {
-    case TestStatus::error: return 5;
-    case TestStatus::failed: return 3;
-    case TestStatus::success: return t.outcome.flaky ? 2 : 1;
-    case TestStatus::skipped: return 0;
+    case TestStatus::error:
+      return 5;
+    case TestStatus::failed:
+      return 3;
+    case TestStatus::success:
+      return t.outcome.flaky ? 2 : 1;
+    case TestStatus::skipped:
+      return 0;
   }
   return 0;
 }
@@ -57,8 +61,8 @@ ReportedTest map_test(const nlohmann::json& spec, const nlohmann::json& test) {
   nlohmann::json spec_copy = spec;
   spec_copy.erase("tests");
   r.entry = {{"spec", spec_copy}, {"test", test}};
-  const nlohmann::json results = test.contains("results") && test["results"].is_array() ? test["results"]
-                                                                                       : nlohmann::json::array();
+  const nlohmann::json results =
+      test.contains("results") && test["results"].is_array() ? test["results"] : nlohmann::json::array();
   if (results.empty()) return r;
   const nlohmann::json& last = results.back();
   const std::string result_status = str(last, "status");
@@ -186,11 +190,14 @@ std::string strip_ansi(std::string_view text) {
     char kind = text[i + 1];
     if (kind == '[') {  // CSI: parameters and intermediates, then one final byte 0x40..0x7E
       size_t j = i + 2;
-      while (j < text.size() && (static_cast<unsigned char>(text[j]) < 0x40 || static_cast<unsigned char>(text[j]) > 0x7e)) ++j;
+      while (j < text.size() &&
+             (static_cast<unsigned char>(text[j]) < 0x40 || static_cast<unsigned char>(text[j]) > 0x7e))
+        ++j;
       i = j;
     } else if (kind == ']') {  // OSC: until BEL or ESC '\'
       size_t j = i + 2;
-      while (j < text.size() && text[j] != '\x07' && !(text[j] == '\x1b' && j + 1 < text.size() && text[j + 1] == '\\')) ++j;
+      while (j < text.size() && text[j] != '\x07' && !(text[j] == '\x1b' && j + 1 < text.size() && text[j + 1] == '\\'))
+        ++j;
       i = (j < text.size() && text[j] == '\x1b') ? j + 1 : j;
     } else {
       i += 1;  // a two-byte escape

@@ -36,10 +36,14 @@ extern "C" void on_terminate(int sig) {
 void set_log_level_from_env() {
   const char* v = std::getenv("HT_LOG_LEVEL");
   std::string level = v != nullptr ? v : "info";
-  if (level == "debug") log::set_level(log::Level::debug);
-  else if (level == "warn") log::set_level(log::Level::warn);
-  else if (level == "error") log::set_level(log::Level::error);
-  else log::set_level(log::Level::info);
+  if (level == "debug")
+    log::set_level(log::Level::debug);
+  else if (level == "warn")
+    log::set_level(log::Level::warn);
+  else if (level == "error")
+    log::set_level(log::Level::error);
+  else
+    log::set_level(log::Level::info);
 }
 
 }  // namespace

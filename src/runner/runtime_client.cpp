@@ -34,9 +34,8 @@ Error http_error(const net::Response& resp, const std::string& ctx) {
 }  // namespace
 
 std::string to_error_body(const RuntimeError& error) {
-  nlohmann::json j = {{"errorMessage", error.error_message},
-                      {"errorType", error.error_type},
-                      {"stackTrace", error.stack_trace}};
+  nlohmann::json j = {
+      {"errorMessage", error.error_message}, {"errorType", error.error_type}, {"stackTrace", error.stack_trace}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

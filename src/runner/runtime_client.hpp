@@ -30,13 +30,13 @@ struct Invocation {
   std::string request_id;
   std::int64_t deadline_ms = 0;  // Unix epoch milliseconds; 0 when the header was absent
   std::string function_arn;
-  std::string trace_id;          // empty when absent
+  std::string trace_id;  // empty when absent
   std::string payload;
 };
 
 // A function or initialization error in Lambda's standard shape.
 struct RuntimeError {
-  std::string error_type;     // e.g. "Runtime.InvalidPayload"
+  std::string error_type;  // e.g. "Runtime.InvalidPayload"
   std::string error_message;
   std::vector<std::string> stack_trace;
 };

@@ -23,8 +23,8 @@
 namespace ht::runner {
 
 struct TestList {
-  std::string text;                            // the file's content, one line per selection
-  std::vector<std::string> unselectable;       // test ids that no line can select
+  std::string text;                       // the file's content, one line per selection
+  std::vector<std::string> unselectable;  // test ids that no line can select
 };
 
 TestList render_test_list(const std::vector<TestRef>& tests);

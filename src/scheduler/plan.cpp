@@ -40,8 +40,7 @@ int packs_per_worker(std::int64_t total_ms, int concurrency, std::int64_t startu
 
 }  // namespace
 
-std::vector<PlannedInvocation> plan_invocations(const std::vector<TestCase>& tests,
-                                                const PlanOptions& options) {
+std::vector<PlannedInvocation> plan_invocations(const std::vector<TestCase>& tests, const PlanOptions& options) {
   std::vector<PlannedInvocation> out;
   if (tests.empty()) return out;
   const int concurrency = std::max(1, options.concurrency);
@@ -62,14 +61,13 @@ std::vector<PlannedInvocation> plan_invocations(const std::vector<TestCase>& tes
       units.push_back(Unit{{i}, cost});
     }
   }
-  const std::int64_t total_ms = std::accumulate(
-      units.begin(), units.end(), std::int64_t{0},
-      [](std::int64_t acc, const Unit& u) { return acc + u.cost_ms; });
+  const std::int64_t total_ms = std::accumulate(units.begin(), units.end(), std::int64_t{0},
+                                                [](std::int64_t acc, const Unit& u) { return acc + u.cost_ms; });
 
   // 2. How many packs.
   const size_t unit_count = units.size();
-  size_t packs = static_cast<size_t>(concurrency) *
-                 static_cast<size_t>(packs_per_worker(total_ms, concurrency, startup));
+  size_t packs =
+      static_cast<size_t>(concurrency) * static_cast<size_t>(packs_per_worker(total_ms, concurrency, startup));
   packs = std::max(packs, (tests.size() + cap - 1) / cap);
   packs = std::min(packs, unit_count);
 
@@ -77,9 +75,7 @@ std::vector<PlannedInvocation> plan_invocations(const std::vector<TestCase>& tes
   // that fits nowhere opens a new pack (only when the test cap forces it).
   std::vector<size_t> order(unit_count);
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return units[a].cost_ms > units[b].cost_ms;
-  });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return units[a].cost_ms > units[b].cost_ms; });
   struct Pack {
     std::vector<size_t> tests;
     std::int64_t cost_ms = 0;
@@ -132,8 +128,7 @@ std::map<std::string, std::int64_t> load_history(const nlohmann::json& previous_
     auto duration = r.find("duration");
     auto status = r.find("status");
     if (id == r.end() || !id->is_string() || duration == r.end() || !duration->is_number()) continue;
-    if (status != r.end() && status->is_string() &&
-        (*status == "skipped" || *status == "error")) {
+    if (status != r.end() && status->is_string() && (*status == "skipped" || *status == "error")) {
       continue;  // a skip says nothing about the test's length; an error may be cut short
     }
     const double ms = duration->get<double>();

@@ -30,11 +30,11 @@
 namespace ht {
 
 struct PlanOptions {
-  int concurrency = 1;                            // invocations in flight at once (>= 1)
-  std::map<std::string, std::int64_t> history;    // testId -> duration in ms from earlier runs
-  std::int64_t default_test_ms = 2000;            // duration assumed for a test with no history
-  std::int64_t startup_ms = 1500;                 // cost of one invocation before its first test
-  int max_tests_per_invocation = 50;              // soft cap (>= 1); serial groups are never split
+  int concurrency = 1;                          // invocations in flight at once (>= 1)
+  std::map<std::string, std::int64_t> history;  // testId -> duration in ms from earlier runs
+  std::int64_t default_test_ms = 2000;          // duration assumed for a test with no history
+  std::int64_t startup_ms = 1500;               // cost of one invocation before its first test
+  int max_tests_per_invocation = 50;            // soft cap (>= 1); serial groups are never split
 };
 
 struct PlannedInvocation {
@@ -43,8 +43,7 @@ struct PlannedInvocation {
 };
 
 // Every test exactly once. Returned in dispatch order: longest estimated first.
-std::vector<PlannedInvocation> plan_invocations(const std::vector<TestCase>& tests,
-                                                const PlanOptions& options);
+std::vector<PlannedInvocation> plan_invocations(const std::vector<TestCase>& tests, const PlanOptions& options);
 
 // Durations by testId from an earlier hypertest.results.json (testResults[].testId and
 // .duration, ms). Skipped and error entries (a skip says nothing about length; an error

@@ -13,13 +13,24 @@ namespace stdfs = std::filesystem;
 
 std::string content_type_for(const stdfs::path& file) {
   static const std::map<std::string, std::string> kTypes = {
-      {".png", "image/png"},          {".jpg", "image/jpeg"},        {".jpeg", "image/jpeg"},
-      {".webm", "video/webm"},        {".mp4", "video/mp4"},         {".zip", "application/zip"},
-      {".json", "application/json"},  {".html", "text/html; charset=utf-8"},
-      {".txt", "text/plain; charset=utf-8"}, {".log", "text/plain; charset=utf-8"},
-      {".md", "text/markdown; charset=utf-8"}, {".xml", "application/xml"},
-      {".har", "application/json"},   {".css", "text/css"},          {".js", "text/javascript"},
-      {".svg", "image/svg+xml"},      {".gif", "image/gif"},         {".webp", "image/webp"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".webm", "video/webm"},
+      {".mp4", "video/mp4"},
+      {".zip", "application/zip"},
+      {".json", "application/json"},
+      {".html", "text/html; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".log", "text/plain; charset=utf-8"},
+      {".md", "text/markdown; charset=utf-8"},
+      {".xml", "application/xml"},
+      {".har", "application/json"},
+      {".css", "text/css"},
+      {".js", "text/javascript"},
+      {".svg", "image/svg+xml"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
   };
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -23,8 +23,7 @@ class ArtifactStore {
   [[nodiscard]] virtual std::string uri_of(std::string_view key) const = 0;
 
   virtual Status put(std::string_view key, std::string_view data, std::string_view content_type) = 0;
-  virtual Status put_file(std::string_view key, const std::filesystem::path& file,
-                          std::string_view content_type) = 0;
+  virtual Status put_file(std::string_view key, const std::filesystem::path& file, std::string_view content_type) = 0;
   virtual Result<std::string> get(std::string_view key) = 0;
   // Keys under `prefix` (recursive), sorted.
   virtual Result<std::vector<std::string>> list(std::string_view prefix) = 0;

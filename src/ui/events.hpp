@@ -32,16 +32,16 @@ struct TestFinished {
 
 struct InvocationFinished {
   std::string invocation_id;
-  bool ok = true;            // false: infrastructure error (its tests come as errors)
-  std::string error;         // the reason when !ok
+  bool ok = true;     // false: infrastructure error (its tests come as errors)
+  std::string error;  // the reason when !ok
   std::int64_t duration_ms = 0;
 };
 
 // A step of deploy ("discover", "hash", "build", "push", "update", ...).
 struct DeployStep {
-  std::string name;          // "push"
-  std::string detail;        // "done", "3 layers, 1 new"
-  std::int64_t bytes = -1;   // bytes moved, -1 when not applicable
+  std::string name;               // "push"
+  std::string detail;             // "done", "3 layers, 1 new"
+  std::int64_t bytes = -1;        // bytes moved, -1 when not applicable
   std::int64_t duration_ms = -1;  // -1 when not applicable
 };
 
@@ -59,8 +59,8 @@ struct RunFinished {
   bool interrupted = false;
 };
 
-using Event = std::variant<RunStarted, InvocationStarted, TestFinished, InvocationFinished,
-                           DeployStep, Message, RunFinished>;
+using Event =
+    std::variant<RunStarted, InvocationStarted, TestFinished, InvocationFinished, DeployStep, Message, RunFinished>;
 
 class EventSink {
  public:

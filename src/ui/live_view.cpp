@@ -59,9 +59,9 @@ struct LiveView::State {
   int concurrency = 0;
   TestCounts counts;
   std::map<std::string, int> running;  // invocation id -> tests not yet reported
-  std::vector<std::string> pending;     // rows to print above the status block
-  std::vector<std::string> failures;    // failed/error rows, repeated in the summary
-  int drawn_lines = 0;                  // lines of the status block currently on screen
+  std::vector<std::string> pending;    // rows to print above the status block
+  std::vector<std::string> failures;   // failed/error rows, repeated in the summary
+  int drawn_lines = 0;                 // lines of the status block currently on screen
   std::optional<RunFinished> finished;
 
   [[nodiscard]] std::string paint(const char* code, const std::string& text) const {
@@ -89,9 +89,9 @@ void LiveView::on_event(const Event& event) {
     s.total = rs->total;
     s.invocations = rs->invocations;
     s.concurrency = rs->concurrency;
-    s.pending.push_back(s.paint("1", fmt::format("Running {} tests in {} invocations (concurrency {}{})", rs->total,
-                                                 rs->invocations, rs->concurrency,
-                                                 rs->provider.empty() ? "" : ", " + rs->provider)));
+    s.pending.push_back(
+        s.paint("1", fmt::format("Running {} tests in {} invocations (concurrency {}{})", rs->total, rs->invocations,
+                                 rs->concurrency, rs->provider.empty() ? "" : ", " + rs->provider)));
   } else if (const auto* is = std::get_if<InvocationStarted>(&event)) {
     s.running[is->invocation_id] = is->tests;
   } else if (const auto* tf = std::get_if<TestFinished>(&event)) {
@@ -129,8 +129,8 @@ void LiveView::on_event(const Event& event) {
   } else if (const auto* inv = std::get_if<InvocationFinished>(&event)) {
     s.running.erase(inv->invocation_id);
     if (!inv->ok) {
-      s.pending.push_back("  " + s.paint("31", "invocation " + terminal_safe(inv->invocation_id) + " failed: " +
-                                                  terminal_safe(inv->error)));
+      s.pending.push_back("  " + s.paint("31", "invocation " + terminal_safe(inv->invocation_id) +
+                                                   " failed: " + terminal_safe(inv->error)));
     }
   } else if (const auto* ds = std::get_if<DeployStep>(&event)) {
     s.pending.push_back(format_plain(*ds));
@@ -164,10 +164,11 @@ void LiveView::redraw_locked(bool force) {
     for (const auto& [id, n] : s.running) running += n;
     const int done = s.counts.total;
     const int total = std::max(s.total, done);
-    const std::string counts = fmt::format(
-        "{}/{} done{}{} running{}{} {}  {} {}  {} {}{}{}", done, total, kSep, running, kSep,
-        s.paint("32", "\xE2\x9C\x93"), s.counts.success, s.paint("31", "\xE2\x9C\x95"), s.counts.failed,
-        s.paint("33", "\xE2\x97\xAF"), s.counts.skipped, kSep, elapsed_clock(std::chrono::steady_clock::now() - s.start));
+    const std::string counts =
+        fmt::format("{}/{} done{}{} running{}{} {}  {} {}  {} {}{}{}", done, total, kSep, running, kSep,
+                    s.paint("32", "\xE2\x9C\x93"), s.counts.success, s.paint("31", "\xE2\x9C\x95"), s.counts.failed,
+                    s.paint("33", "\xE2\x97\xAF"), s.counts.skipped, kSep,
+                    elapsed_clock(std::chrono::steady_clock::now() - s.start));
     // Counts line, then the bar sized to the terminal.
     const std::string percent = fmt::format(" {:3}%", total > 0 ? done * 100 / total : 0);
     int bar_width = std::min(50, s.width - 2 - static_cast<int>(display_length(percent)) - 1);

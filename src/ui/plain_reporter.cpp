@@ -7,7 +7,7 @@ namespace ht::ui {
 
 namespace {
 
-constexpr const char* kSep = " \xC2\xB7 ";      // " · "
+constexpr const char* kSep = " \xC2\xB7 ";        // " · "
 constexpr const char* kArrow = " \xE2\x80\xBA ";  // " › "
 
 template <class... Ts>
@@ -26,10 +26,14 @@ std::string first_line(const std::string& s) {
 
 const char* symbol(TestStatus s) {
   switch (s) {
-    case TestStatus::success: return "\xE2\x9C\x93";  // ✓
-    case TestStatus::failed: return "\xE2\x9C\x95";   // ✕
-    case TestStatus::skipped: return "\xE2\x97\xAF";  // ◯
-    case TestStatus::error: return "\xE2\x9C\x95";    // ✕
+    case TestStatus::success:
+      return "\xE2\x9C\x93";  // ✓
+    case TestStatus::failed:
+      return "\xE2\x9C\x95";  // ✕
+    case TestStatus::skipped:
+      return "\xE2\x97\xAF";  // ◯
+    case TestStatus::error:
+      return "\xE2\x9C\x95";  // ✕
   }
   return "?";
 }
@@ -100,8 +104,8 @@ std::string format_test_line(const TestResult& r) {
 }
 
 std::string format_counts(const TestCounts& c) {
-  std::string s = fmt::format("{} tests{}{} passed{}{} skipped{}{} failed", c.total, kSep, c.success, kSep,
-                              c.skipped, kSep, c.failed);
+  std::string s = fmt::format("{} tests{}{} passed{}{} skipped{}{} failed", c.total, kSep, c.success, kSep, c.skipped,
+                              kSep, c.failed);
   if (c.flaky > 0) s += fmt::format("{}{} flaky", kSep, c.flaky);
   return s;
 }

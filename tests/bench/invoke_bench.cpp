@@ -33,10 +33,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     std::string v = argv[i + 1];
-    if (k == "--endpoint") endpoint = v;
-    else if (k == "--invocations") invocations = std::stoi(v);
-    else if (k == "--concurrency") concurrency = std::stoi(v);
-    else if (k == "--delay") delay_s = std::stod(v);
+    if (k == "--endpoint")
+      endpoint = v;
+    else if (k == "--invocations")
+      invocations = std::stoi(v);
+    else if (k == "--concurrency")
+      concurrency = std::stoi(v);
+    else if (k == "--delay")
+      delay_s = std::stod(v);
   }
   if (endpoint.empty()) {
     std::cerr << "usage: invoke_bench --endpoint URL [--invocations N] [--concurrency C] [--delay S]\n";

@@ -53,8 +53,8 @@ TEST(AwsMoto, EcrAuthorizationTokenAndDescribeImages) {
   const std::string manifest =
       R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:)" +
       std::string(64, 'b') + R"(","size":2},"layers":[]})";
-  auto put = aws_cli(m, {"ecr", "put-image", "--repository-name", repo, "--image-tag", "v1", "--image-manifest",
-                         manifest});
+  auto put =
+      aws_cli(m, {"ecr", "put-image", "--repository-name", repo, "--image-tag", "v1", "--image-manifest", manifest});
   ASSERT_TRUE(put.status.success()) << put.err;
   const std::string digest = nlohmann::json::parse(put.out)["image"]["imageId"]["imageDigest"];
   auto images = ecr.describe_images(repo, {{"", "v1"}});
@@ -97,13 +97,12 @@ TEST(AwsMoto, CredentialChainFromEnvironmentReachesMoto) {
 TEST(AwsMoto, SourceProfileWithRoleAssumesIt) {
   HT_REQUIRE_MOTO(m);
   fs::TempDir home("ht-aws-home");
-  ASSERT_TRUE(fs::write_file_atomic(home.path() / "credentials",
-                                    "[base]\naws_access_key_id = " + m.access_key_id +
-                                        "\naws_secret_access_key = " + m.secret_access_key + "\n")
-                  .ok());
-  ASSERT_TRUE(fs::write_file_atomic(home.path() / "config",
-                                    "[profile ci]\nrole_arn = " + m.assume_role +
-                                        "\nsource_profile = base\nregion = " + m.region + "\n")
+  ASSERT_TRUE(
+      fs::write_file_atomic(home.path() / "credentials", "[base]\naws_access_key_id = " + m.access_key_id +
+                                                             "\naws_secret_access_key = " + m.secret_access_key + "\n")
+          .ok());
+  ASSERT_TRUE(fs::write_file_atomic(home.path() / "config", "[profile ci]\nrole_arn = " + m.assume_role +
+                                                                "\nsource_profile = base\nregion = " + m.region + "\n")
                   .ok());
   testing::ScopedEnv env;
   env.use_moto(m);

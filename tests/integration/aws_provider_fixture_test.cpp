@@ -50,9 +50,14 @@ InvocationRequest invocation(const std::string& id, int tests, bool failing = fa
 
 TEST(AwsProviderFixture, FaultsRetriedErrorsLabeledEveryTestOnce) {
   const nlohmann::json schedule = {
-      {"throttled", {"429", "429"}},      {"server-error", {"500"}},  {"bad-gateway", {"502"}},
-      {"reset", {"reset"}},               {"hang", {"hang"}},         {"function-error", {"function_error"}},
-      {"malformed", {"malformed"}},       {"exhausted", {"503", "503", "503", "503"}},
+      {"throttled", {"429", "429"}},
+      {"server-error", {"500"}},
+      {"bad-gateway", {"502"}},
+      {"reset", {"reset"}},
+      {"hang", {"hang"}},
+      {"function-error", {"function_error"}},
+      {"malformed", {"malformed"}},
+      {"exhausted", {"503", "503", "503", "503"}},
       {"dropped", {"drop_result"}},
   };
   InvokeFixture fx(0.05, schedule);

@@ -30,8 +30,9 @@ std::string header_of(const net::Request& r, std::string_view name) {
 TEST(SigV4Botocore, IdenticalSignaturesOnGeneratedRequests) {
   constexpr int kCount = 1500;
   SpawnOptions o;
-  o.argv = {"python3", std::string(HT_SOURCE_DIR) + "/tests/fixtures/aws/sigv4_botocore.py", "--count",
-            std::to_string(kCount), "--seed", "20261126"};
+  o.argv = {"python3", std::string(HT_SOURCE_DIR) + "/tests/fixtures/aws/sigv4_botocore.py",
+            "--count", std::to_string(kCount),
+            "--seed",  "20261126"};
   o.stdout_mode = Stdio::capture;
   o.stderr_mode = Stdio::capture;
   auto run = ht::run(o, std::chrono::minutes(2));

@@ -56,10 +56,10 @@ inline std::optional<MotoEnv> moto_env() {
   return m;
 }
 
-#define HT_REQUIRE_MOTO(var)                                                                       \
-  auto var##_opt = ::ht::testing::moto_env();                                                      \
-  ASSERT_TRUE(var##_opt.has_value())                                                               \
-      << "HT_MOTO_* (endpoints, keys, roles) are not set: run the "                               \
+#define HT_REQUIRE_MOTO(var)                                                                         \
+  auto var##_opt = ::ht::testing::moto_env();                                                        \
+  ASSERT_TRUE(var##_opt.has_value())                                                                 \
+      << "HT_MOTO_* (endpoints, keys, roles) are not set: run the "                                  \
          "integration tests via scripts/test.sh (it starts moto_server with scripts/peers/moto.sh)"; \
   const ::ht::testing::MotoEnv& var = *var##_opt
 
@@ -112,10 +112,10 @@ class ScopedEnv {
     set("AWS_ACCESS_KEY_ID", m.access_key_id);
     set("AWS_SECRET_ACCESS_KEY", m.secret_access_key);
     set("AWS_REGION", m.region);
-    for (const char* k : {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_S3",
-                          "AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_SERVICE_QUOTAS",
-                          "AWS_ENDPOINT_URL_STS", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}) {
+    for (const char* k :
+         {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_LAMBDA",
+          "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_SERVICE_QUOTAS", "AWS_ENDPOINT_URL_STS",
+          "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}) {
       unset(k);
     }
   }
@@ -134,8 +134,10 @@ inline RunOutput aws_cli(const MotoEnv& m, std::vector<std::string> args) {
   SpawnOptions o;
   o.argv = {"aws", "--endpoint-url", m.endpoint, "--region", m.region, "--output", "json"};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.env_set = {{"AWS_ACCESS_KEY_ID", m.access_key_id}, {"AWS_SECRET_ACCESS_KEY", m.secret_access_key},
-               {"AWS_CONFIG_FILE", "/dev/null"}, {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
+  o.env_set = {{"AWS_ACCESS_KEY_ID", m.access_key_id},
+               {"AWS_SECRET_ACCESS_KEY", m.secret_access_key},
+               {"AWS_CONFIG_FILE", "/dev/null"},
+               {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
   o.env_unset = {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"};
   o.stdout_mode = Stdio::capture;
   o.stderr_mode = Stdio::capture;
@@ -158,8 +160,11 @@ class InvokeFixture {
     (void)fs::write_file_atomic(sched, schedule.dump());
     const auto port_file = dir_.path() / "port";
     SpawnOptions o;
-    o.argv = {"python3", std::string(HT_SOURCE_DIR) + "/tests/fixtures/aws/invoke_fixture.py", "--port-file",
-              port_file.string(), "--delay", std::to_string(delay_s), "--schedule", sched.string(), "--image-uri", image_uri};
+    o.argv = {"python3",     std::string(HT_SOURCE_DIR) + "/tests/fixtures/aws/invoke_fixture.py",
+              "--port-file", port_file.string(),
+              "--delay",     std::to_string(delay_s),
+              "--schedule",  sched.string(),
+              "--image-uri", image_uri};
     o.stdout_mode = Stdio::file;
     o.stdout_file = dir_.path() / "fixture.log";
     o.stderr_mode = Stdio::file;

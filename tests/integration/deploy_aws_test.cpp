@@ -1,6 +1,6 @@
 // `deploy_aws` end to end against real peers: moto_server (ECR GetAuthorizationToken and S3
-// on the signature-checking instance, Lambda on the unchecked one) and docker-registry standing in for ECR's registry endpoint, with the password
-// moto's token carries. Checks the manifest in S3, the function's ImageUri, the no-op and
+// on the signature-checking instance, Lambda on the unchecked one) and docker-registry standing in for ECR's registry
+// endpoint, with the password moto's token carries. Checks the manifest in S3, the function's ImageUri, the no-op and
 // one-file redeploys (counted in the registry's access log), --dry-run, and clear errors.
 #include <gtest/gtest.h>
 
@@ -74,19 +74,22 @@ struct DeployFixture {
   void create_resources(const std::string& package_type = "Image") {
     auto b = testing::aws_cli(moto, {"s3api", "create-bucket", "--bucket", bucket});
     ASSERT_TRUE(b.status.success()) << b.err;
-    std::vector<std::string> args = {"lambda", "create-function", "--function-name", function, "--role",
-                                     moto.lambda_role, "--memory-size", "2048", "--timeout", "300"};
+    std::vector<std::string> args = {"lambda",          "create-function",
+                                     "--function-name", function,
+                                     "--role",          moto.lambda_role,
+                                     "--memory-size",   "2048",
+                                     "--timeout",       "300"};
     if (package_type == "Image") {
-      args.insert(args.end(), {"--package-type", "Image", "--code",
-                               "ImageUri=" + reg.addr + "/" + repo + ":bootstrap"});
+      args.insert(args.end(),
+                  {"--package-type", "Image", "--code", "ImageUri=" + reg.addr + "/" + repo + ":bootstrap"});
     } else {
       auto zip = tmp.path() / "fn.zip";
       auto z = testing::run_tool({"python3", "-c",
                                   "import zipfile,sys; zipfile.ZipFile(sys.argv[1],'w').writestr('index.js','')",
                                   zip.string()});
       ASSERT_TRUE(z.status.success()) << z.err;
-      args.insert(args.end(), {"--runtime", "nodejs20.x", "--handler", "index.handler", "--zip-file",
-                               "fileb://" + zip.string()});
+      args.insert(args.end(),
+                  {"--runtime", "nodejs20.x", "--handler", "index.handler", "--zip-file", "fileb://" + zip.string()});
     }
     auto f = testing::aws_cli(moto.noauth(), args);
     ASSERT_TRUE(f.status.success()) << f.err;
@@ -168,7 +171,8 @@ TEST(DeployAws, DeployRedeployOneFileChangeAndDryRun) {
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"], first->image_digest);
   // Progress: every step reported; uploads carry their bytes.
   // "hash" is reported because the file set was not passed in and was computed here.
-  for (const char* step : {"function", "login", "hash", "base", "build", "plan", "push", "manifest", "update", "wait"}) {
+  for (const char* step :
+       {"function", "login", "hash", "base", "build", "plan", "push", "manifest", "update", "wait"}) {
     EXPECT_FALSE(sink.named(step).empty()) << step;
   }
   std::int64_t pushed_bytes = 0;

@@ -30,20 +30,24 @@ struct CliFixture {
     for (const char* f : {"hypertest.config.json", "hypertest.manifest.json", "hypertest.results.json"}) {
       stdfs::remove(project / f);
     }
-    nlohmann::json cfg = {
-        {"imageName", repo},
-        {"cloudProvider",
-         {{"type", "aws"}, {"region", moto.region}, {"baseImage", reg.base_image}, {"ecrRegistry", reg.addr},
-          {"functionName", function}, {"bucketName", bucket}, {"lambdaUpdateMaxWaitTime", 60}}}};
+    nlohmann::json cfg = {{"imageName", repo},
+                          {"cloudProvider",
+                           {{"type", "aws"},
+                            {"region", moto.region},
+                            {"baseImage", reg.base_image},
+                            {"ecrRegistry", reg.addr},
+                            {"functionName", function},
+                            {"bucketName", bucket},
+                            {"lambdaUpdateMaxWaitTime", 60}}}};
     testing::write_text(project / "hypertest.config.json", cfg.dump(2));
   }
 
   void create_resources() {
     auto b = testing::aws_cli(moto, {"s3api", "create-bucket", "--bucket", bucket});
     ASSERT_TRUE(b.status.success()) << b.err;
-    auto f = testing::aws_cli(moto.noauth(), {"lambda", "create-function", "--function-name", function, "--role",
-                                              moto.lambda_role, "--package-type", "Image", "--code",
-                                              "ImageUri=" + reg.addr + "/" + repo + ":bootstrap"});
+    auto f = testing::aws_cli(
+        moto.noauth(), {"lambda", "create-function", "--function-name", function, "--role", moto.lambda_role,
+                        "--package-type", "Image", "--code", "ImageUri=" + reg.addr + "/" + repo + ":bootstrap"});
     ASSERT_TRUE(f.status.success()) << f.err;
   }
 
@@ -98,9 +102,9 @@ TEST(DeployCli, DryRunThenDeployThenNoOpRedeploy) {
 
   auto first = fx.deploy();
   ASSERT_EQ(first.status.code, 0) << first.out << first.err;
-  for (const char* step : {"[deploy] base ", "[deploy] build ", "[deploy] push dependencies upload ",
-                           "[deploy] push tests upload ", "[deploy] push done: 3 uploaded, 2 mounted",
-                           "[deploy] manifest s3://", "[deploy] update ", "[deploy] wait "}) {
+  for (const char* step :
+       {"[deploy] base ", "[deploy] build ", "[deploy] push dependencies upload ", "[deploy] push tests upload ",
+        "[deploy] push done: 3 uploaded, 2 mounted", "[deploy] manifest s3://", "[deploy] update ", "[deploy] wait "}) {
     EXPECT_NE(first.out.find(step), std::string::npos) << step << "\n" << first.out;
   }
   auto m = fx.s3_manifest();

@@ -42,14 +42,13 @@ TEST(DeployInfra, CfnLintCatchesABrokenTemplate) {
 // The function the template declares is what SPEC §10 / the issue asks for.
 TEST(DeployInfra, FunctionIsAnX86ImageWith2048MbAnd300s) {
   // cfn-lint ships a YAML loader that understands !Sub/!Ref; use it to read the template.
-  auto out = testing::run_tool(
-      {"python3", "-c",
-       "import json,sys\n"
-       "from cfnlint.decode import decode\n"
-       "t, errs = decode(sys.argv[1])\n"
-       "assert not errs, errs\n"
-       "print(json.dumps(t, default=str))\n",
-       kTemplate});
+  auto out = testing::run_tool({"python3", "-c",
+                                "import json,sys\n"
+                                "from cfnlint.decode import decode\n"
+                                "t, errs = decode(sys.argv[1])\n"
+                                "assert not errs, errs\n"
+                                "print(json.dumps(t, default=str))\n",
+                                kTemplate});
   ASSERT_TRUE(out.status.success()) << out.err;
   auto t = nlohmann::json::parse(out.out);
   const auto& fn = t["Resources"]["Function"]["Properties"];
@@ -104,12 +103,11 @@ TEST(DeployInfra, CliPolicyIsValidIamAndCoversTheCallsTheCliMakes) {
   // GetFunction/UpdateFunctionCode/GetFunctionConfiguration (waiter), manifest PutObject;
   // invoke: GetObject/ListBucket (manifest, history), InvokeFunction, PutObject (results);
   // doctor: GetServiceQuota.
-  for (const char* needed :
-       {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
-        "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
-        "ecr:GetDownloadUrlForLayer", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
-        "lambda:UpdateFunctionCode", "lambda:InvokeFunction", "s3:GetObject", "s3:PutObject", "s3:ListBucket",
-        "servicequotas:GetServiceQuota"}) {
+  for (const char* needed : {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
+                             "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
+                             "ecr:GetDownloadUrlForLayer", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
+                             "lambda:UpdateFunctionCode", "lambda:InvokeFunction", "s3:GetObject", "s3:PutObject",
+                             "s3:ListBucket", "servicequotas:GetServiceQuota"}) {
     EXPECT_EQ(granted.count(needed), 1U) << needed;
   }
 }

@@ -33,8 +33,7 @@ std::vector<std::string> names(const std::vector<TestCase>& tests) {
 }
 
 TEST(LiveDiscovery, TrickySuiteMatchesTheCapturedReport) {
-  ASSERT_TRUE(find_playwright_cli(tricky_root()).ok())
-      << "run scripts/setup.sh (npm ci in examples/basic) first";
+  ASSERT_TRUE(find_playwright_cli(tricky_root()).ok()) << "run scripts/setup.sh (npm ci in examples/basic) first";
   auto live = discover_tests(tricky_options());
   ASSERT_TRUE(live.ok()) << live.error().describe();
   EXPECT_EQ(live->tests.size(), 24U);
@@ -68,11 +67,10 @@ TEST(LiveDiscovery, FiltersNarrowTheListButKeepSetupProjects) {
   auto grep = discover_tests(o);
   ASSERT_TRUE(grep.ok()) << grep.error().describe();
   // Playwright lists the dependency project's tests too, unfiltered: they would run.
-  EXPECT_EQ(names(grep->tests),
-            (std::vector<std::string>{"setup | specs/global.setup.js | prepare the environment",
-                                      "main | specs/nested/skips.spec.ts | loop case 1",
-                                      "main | specs/nested/skips.spec.ts | loop case 2",
-                                      "main | specs/nested/skips.spec.ts | loop case 3"}))
+  EXPECT_EQ(names(grep->tests), (std::vector<std::string>{"setup | specs/global.setup.js | prepare the environment",
+                                                          "main | specs/nested/skips.spec.ts | loop case 1",
+                                                          "main | specs/nested/skips.spec.ts | loop case 2",
+                                                          "main | specs/nested/skips.spec.ts | loop case 3"}))
       << "order: files in Playwright's order";
 
   o = tricky_options();
@@ -102,9 +100,7 @@ class TempProject : public ::testing::Test {
     stdfs::create_directory_symlink(stdfs::path(HT_SOURCE_DIR) / "examples/basic/node_modules",
                                     dir.path() / "node_modules");
   }
-  void write(const std::string& rel, const std::string& content) {
-    std::ofstream(dir.path() / rel) << content;
-  }
+  void write(const std::string& rel, const std::string& content) { std::ofstream(dir.path() / rel) << content; }
   DiscoveryOptions options() {
     DiscoveryOptions o;
     o.project_root = dir.path();
@@ -154,8 +150,7 @@ TEST_F(TempProject, MissingConfigFileIsAClearError) {
 
 TEST_F(TempProject, NoiseOnStdoutDoesNotMatter) {
   link_playwright();
-  write("playwright.config.js",
-        "console.log('config says {hello}'); module.exports = { testDir: './tests' };\n");
+  write("playwright.config.js", "console.log('config says {hello}'); module.exports = { testDir: './tests' };\n");
   write("tests/a.spec.js",
         "const { test } = require('@playwright/test');\nconsole.log('{\"not\": \"the report\"}');\n"
         "test('one', async () => {});\n");

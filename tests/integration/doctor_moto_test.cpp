@@ -70,8 +70,7 @@ TEST(DoctorMoto, AllChecksAgainstMoto) {
   EXPECT_NE(text.find("ok   region: us-east-1 (from config)"), std::string::npos);
   EXPECT_NE(text.find("ok   identity: arn:aws:iam::123456789012:user/hypertest"), std::string::npos);
   // 1024 MB is below the 2048 MB the checks ask for: a warning, not a failure.
-  EXPECT_NE(text.find("warn function: " + fn + ": image function, memory 1024 MB, timeout 900 s"),
-            std::string::npos);
+  EXPECT_NE(text.find("warn function: " + fn + ": image function, memory 1024 MB, timeout 900 s"), std::string::npos);
   EXPECT_NE(text.find("ok   bucket: " + bucket + " reachable"), std::string::npos);
   EXPECT_NE(text.find("ok   repository:"), std::string::npos);
   // moto does not know Lambda's quota: reported, not fatal.

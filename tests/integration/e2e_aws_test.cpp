@@ -50,7 +50,8 @@ class EndToEndAws : public ::testing::Test {
 
     write_config(R"({"concurrency": 4, "cloudProvider": {"type": "aws", "region": ")" + moto_.region +
                  R"(", "baseImage": "unused", "ecrRegistry": "123456789012.dkr.ecr.us-east-1.amazonaws.com",
-                 "functionName": "hypertest-e2e", "bucketName": ")" + bucket_ + R"("}})");
+                 "functionName": "hypertest-e2e", "bucketName": ")" +
+                 bucket_ + R"("}})");
   }
 
   const stdfs::path& dir() const { return project_->path(); }
@@ -149,8 +150,8 @@ TEST_F(EndToEndAws, DriftPoliciesForTheSuiteAndTheFunctionsImage) {
   EXPECT_EQ((silent.out + silent.err).find("drift"), std::string::npos) << silent.out;
 
   // The function now runs another image than the manifest's.
-  InvokeFixture other(0.0, nlohmann::json::object(), "123456789012.dkr.ecr.us-east-1.amazonaws.com/hypertest@sha256:" +
-                                                         std::string(64, 'b'));
+  InvokeFixture other(0.0, nlohmann::json::object(),
+                      "123456789012.dkr.ecr.us-east-1.amazonaws.com/hypertest@sha256:" + std::string(64, 'b'));
   ASSERT_TRUE(other.ready());
   auto image = cli({"invoke"}, other.endpoint(), {{"HYPERTEST_DRIFT_DETECTION_POLICY", "error"}});
   EXPECT_EQ(image.exit_code, 2);

@@ -30,8 +30,10 @@ void expect_same_outcomes(const stdfs::path& project, const std::vector<std::str
 
   auto theirs = playwright_outcomes(run_playwright_json(project, 2), project);
   ASSERT_FALSE(theirs.empty());
-  EXPECT_EQ(ours, theirs) << "hypertest:\n" << describe(ours) << "playwright:\n" << describe(theirs)
-                          << "stderr:\n" << invoke.err;
+  EXPECT_EQ(ours, theirs) << "hypertest:\n"
+                          << describe(ours) << "playwright:\n"
+                          << describe(theirs) << "stderr:\n"
+                          << invoke.err;
 
   bool any_failed = false;
   for (const auto& [k, v] : theirs) any_failed = any_failed || v == "failed";

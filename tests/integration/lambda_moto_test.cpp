@@ -25,8 +25,7 @@ std::string create_image_function(const testing::MotoEnv& m, const std::string& 
   env.region = region;
   auto r = aws_cli(env, {"lambda", "create-function", "--function-name", name, "--package-type", "Image", "--code",
                          "ImageUri=123456789012.dkr.ecr." + region + ".amazonaws.com/hypertest:v1", "--role",
-                         m.lambda_role, "--memory-size", std::to_string(memory), "--timeout",
-                         std::to_string(timeout)});
+                         m.lambda_role, "--memory-size", std::to_string(memory), "--timeout", std::to_string(timeout)});
   EXPECT_TRUE(r.status.success()) << r.err;
   return name;
 }
@@ -72,8 +71,8 @@ TEST(LambdaMoto, MissingFunctionIsResourceNotFound) {
 
 TEST(LambdaMoto, UpdateFunctionCodeThenWaitUntilUpdated) {
   HT_REQUIRE_MOTO(m);
-  const std::string uri = "123456789012.dkr.ecr." + m.region +
-                          ".amazonaws.com/hypertest@sha256:" + std::string(64, 'a');
+  const std::string uri =
+      "123456789012.dkr.ecr." + m.region + ".amazonaws.com/hypertest@sha256:" + std::string(64, 'a');
   {
     // UpdateFunctionCode (a PUT with a body) against the checking instance.
     auto name = create_image_function(m, m.region, 2048, 300);

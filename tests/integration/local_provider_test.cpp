@@ -124,19 +124,22 @@ TEST_F(LocalProviderTest, TwoRunnersServeSeveralInvocations) {
 
   // Both runners take work at once.
   std::set<pid_t> busy;
-  wait_for([&] {
-    for (const char* id : {"a", "b", "c", "d"}) {
-      if (auto pid = provider.runner_pid_for(id)) busy.insert(*pid);
-    }
-    return busy.size() == 2;
-  }, seconds(60));
+  wait_for(
+      [&] {
+        for (const char* id : {"a", "b", "c", "d"}) {
+          if (auto pid = provider.runner_pid_for(id)) busy.insert(*pid);
+        }
+        return busy.size() == 2;
+      },
+      seconds(60));
   EXPECT_EQ(busy.size(), 2U);
 
   auto outcomes = collect(provider, 4, seconds(300));
   ASSERT_EQ(outcomes.size(), 4U);
   for (const auto& [id, o] : outcomes) {
     ASSERT_TRUE(std::holds_alternative<InvocationResponse>(o.result))
-        << id << ": " << std::get<Error>(o.result).describe() << "\n" << o.log_tail;
+        << id << ": " << std::get<Error>(o.result).describe() << "\n"
+        << o.log_tail;
     EXPECT_FALSE(o.log_tail.empty()) << id;
   }
   EXPECT_EQ(response_of(outcomes, "a")->results.at(0).status, TestStatus::success)
@@ -160,8 +163,9 @@ TEST_F(LocalProviderTest, KilledRunnerYieldsAnErrorAndTheRunContinues) {
   provider.submit(request("doomed", {basic({"sleeps"}), basic({"passes"})}));
   provider.submit(request("after", {basic({"passes"})}));
   std::optional<pid_t> pid;
-  ASSERT_TRUE(wait_for([&] { return (pid = provider.runner_pid_for("doomed")).has_value() && !playwright_pids().empty(); },
-                       seconds(60)));
+  ASSERT_TRUE(
+      wait_for([&] { return (pid = provider.runner_pid_for("doomed")).has_value() && !playwright_pids().empty(); },
+               seconds(60)));
   ASSERT_EQ(::kill(*pid, SIGKILL), 0);
 
   auto outcomes = collect(provider, 2, seconds(180));

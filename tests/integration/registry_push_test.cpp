@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws_test_support.hpp"
 #include "core/fs.hpp"
 #include "deploy/project_image.hpp"
 #include "discovery/project_files.hpp"
@@ -13,7 +14,6 @@
 #include "oci/reference.hpp"
 #include "oci/registry_client.hpp"
 #include "registry_test_support.hpp"
-#include "aws_test_support.hpp"
 
 namespace ht {
 namespace {
@@ -101,8 +101,8 @@ TEST(RegistryPush, FirstPushNoOpRedeployAndOneFileChange) {
   EXPECT_TRUE(report.manifest_pushed);
   EXPECT_EQ(report.blobs_mounted, 2);
   EXPECT_EQ(report.blobs_uploaded, 3);  // dependencies, tests, config
-  std::int64_t ours = first.layers.dependencies->size + first.layers.tests.size +
-                      static_cast<std::int64_t>(first.image.config.size());
+  std::int64_t ours =
+      first.layers.dependencies->size + first.layers.tests.size + static_cast<std::int64_t>(first.image.config.size());
   EXPECT_EQ(report.bytes_uploaded, ours);
   EXPECT_EQ(plan.bytes_to_upload, ours);
   auto log1 = testing::count_requests(reg, repo, mark);
@@ -135,9 +135,9 @@ TEST(RegistryPush, FirstPushNoOpRedeployAndOneFileChange) {
   ASSERT_EQ(manifest["layers"].size(), 4U);
   const std::string deps = testing::tar_listing(blob_path(layout, manifest["layers"][2]["digest"]));
   const std::string tests = testing::tar_listing(blob_path(layout, manifest["layers"][3]["digest"]));
-  EXPECT_NE(tests.find(" var/task/e2e/login.spec.ts\n"), std::string::npos) << tests;        // a spec
-  EXPECT_NE(tests.find(" var/task/e2e/users.json\n"), std::string::npos) << tests;           // data next to it
-  EXPECT_NE(tests.find(" var/task/helpers/session.ts\n"), std::string::npos) << tests;       // outside testDir
+  EXPECT_NE(tests.find(" var/task/e2e/login.spec.ts\n"), std::string::npos) << tests;   // a spec
+  EXPECT_NE(tests.find(" var/task/e2e/users.json\n"), std::string::npos) << tests;      // data next to it
+  EXPECT_NE(tests.find(" var/task/helpers/session.ts\n"), std::string::npos) << tests;  // outside testDir
   EXPECT_NE(tests.find(" var/task/playwright.config.ts\n"), std::string::npos) << tests;
   EXPECT_NE(tests.find(" var/task/package-lock.json\n"), std::string::npos) << tests;
   EXPECT_EQ(tests.find("node_modules"), std::string::npos) << tests;

@@ -21,11 +21,11 @@
 namespace ht::testing {
 
 struct RegistryEnv {
-  std::string addr;           // 127.0.0.1:PORT
-  std::string log;            // the access log
-  std::string user;           // AWS
-  std::string password;       // 123456789012-auth-token
-  std::string base_image;     // OCI index (arm64 + amd64)
+  std::string addr;        // 127.0.0.1:PORT
+  std::string log;         // the access log
+  std::string user;        // AWS
+  std::string password;    // 123456789012-auth-token
+  std::string base_image;  // OCI index (arm64 + amd64)
   std::string base_image_v2s2;
   [[nodiscard]] std::string creds() const { return user + ":" + password; }
 };
@@ -35,18 +35,18 @@ inline std::optional<RegistryEnv> registry_env() {
     const char* v = std::getenv(n);
     return v != nullptr ? v : "";
   };
-  RegistryEnv r{get("HT_REGISTRY_ADDR"), get("HT_REGISTRY_LOG"), get("HT_REGISTRY_USER"),
+  RegistryEnv r{get("HT_REGISTRY_ADDR"),     get("HT_REGISTRY_LOG"),        get("HT_REGISTRY_USER"),
                 get("HT_REGISTRY_PASSWORD"), get("HT_REGISTRY_BASE_IMAGE"), get("HT_REGISTRY_BASE_IMAGE_V2S2")};
   if (r.addr.empty() || r.log.empty() || r.password.empty() || r.base_image.empty()) return std::nullopt;
   return r;
 }
 
-#define HT_REQUIRE_REGISTRY(var)                                                                    \
-  auto var##_opt = ::ht::testing::registry_env();                                                   \
-  ASSERT_TRUE(var##_opt.has_value())                                                                \
+#define HT_REQUIRE_REGISTRY(var)                                                                      \
+  auto var##_opt = ::ht::testing::registry_env();                                                     \
+  ASSERT_TRUE(var##_opt.has_value())                                                                  \
       << "HT_REGISTRY_ADDR/HT_REGISTRY_LOG/HT_REGISTRY_PASSWORD/HT_REGISTRY_BASE_IMAGE are not set: " \
-         "run the integration tests via scripts/test.sh (it starts docker-registry with "            \
-         "scripts/peers/registry.sh)";                                                              \
+         "run the integration tests via scripts/test.sh (it starts docker-registry with "             \
+         "scripts/peers/registry.sh)";                                                                \
   const ::ht::testing::RegistryEnv& var = *var##_opt
 
 inline RunOutput run_tool(std::vector<std::string> argv, const std::filesystem::path& cwd = {}) {
@@ -125,15 +125,21 @@ inline void make_fixture_project(const std::filesystem::path& dir) {
   namespace stdfs = std::filesystem;
   stdfs::copy(std::string(HT_SOURCE_DIR) + "/tests/fixtures/oci/project", dir, stdfs::copy_options::recursive);
   write_text(dir / "node_modules/left-pad/package.json",
-             R"({"name":"left-pad","version":"1.3.0","main":"index.js","bin":{"left-pad":"cli.js"}})" "\n");
+             R"({"name":"left-pad","version":"1.3.0","main":"index.js","bin":{"left-pad":"cli.js"}})"
+             "\n");
   write_text(dir / "node_modules/left-pad/index.js",
-             "module.exports = function leftPad(s, n, c) { s = String(s); while (s.length < n) s = (c || ' ') + s; return s; };\n");
-  write_text(dir / "node_modules/left-pad/cli.js", "#!/usr/bin/env node\nconsole.log(require('./')(process.argv[2], 8));\n");
-  std::filesystem::permissions(dir / "node_modules/left-pad/cli.js", stdfs::perms::owner_exec, stdfs::perm_options::add);
+             "module.exports = function leftPad(s, n, c) { s = String(s); while (s.length < n) s = (c || ' ') + s; "
+             "return s; };\n");
+  write_text(dir / "node_modules/left-pad/cli.js",
+             "#!/usr/bin/env node\nconsole.log(require('./')(process.argv[2], 8));\n");
+  std::filesystem::permissions(dir / "node_modules/left-pad/cli.js", stdfs::perms::owner_exec,
+                               stdfs::perm_options::add);
   stdfs::create_directories(dir / "node_modules/.bin");
   stdfs::create_symlink("../left-pad/cli.js", dir / "node_modules/.bin/left-pad");
-  write_text(dir / "node_modules/.package-lock.json",
-             R"({"name":"hypertest-oci-fixture","lockfileVersion":3,"packages":{"node_modules/left-pad":{"version":"1.3.0"}}})" "\n");
+  write_text(
+      dir / "node_modules/.package-lock.json",
+      R"({"name":"hypertest-oci-fixture","lockfileVersion":3,"packages":{"node_modules/left-pad":{"version":"1.3.0"}}})"
+      "\n");
   write_text(dir / "node_modules/.cache/some-tool/state.bin", "cache that must not be shipped\n");
 }
 

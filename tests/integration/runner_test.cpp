@@ -92,24 +92,31 @@ class RunnerTest : public ::testing::Test {
 
 TEST_F(RunnerTest, RunsAnInvocationAndReportsEveryRequestedTestInOrder) {
   start_host(seconds(300));
-  const std::vector<TestRef> tests = {
-      basic({"passes"}), basic({"fails"}), basic({"writes an artifact"}), basic({"skipped"}), basic({"fixme"}),
-      basic({"conditionally skipped"}), basic({"flaky"}), basic({"nested \"group\"", "inner", kNasty}),
-      basic({"nested \"group\"", "  padded title  "}), ref("beta", "tests/other.check.js", {"js spec passes"}),
-      basic({"no such test"})};
+  const std::vector<TestRef> tests = {basic({"passes"}),
+                                      basic({"fails"}),
+                                      basic({"writes an artifact"}),
+                                      basic({"skipped"}),
+                                      basic({"fixme"}),
+                                      basic({"conditionally skipped"}),
+                                      basic({"flaky"}),
+                                      basic({"nested \"group\"", "inner", kNasty}),
+                                      basic({"nested \"group\"", "  padded title  "}),
+                                      ref("beta", "tests/other.check.js", {"js spec passes"}),
+                                      basic({"no such test"})};
   Child runner = start_runner();
   host_->submit(request("inv-1", tests));
   auto outcome = host_->wait_outcome(seconds(240));
   ASSERT_TRUE(outcome.has_value()) << runner_log();
-  ASSERT_TRUE(std::holds_alternative<InvocationResponse>(outcome->result)) << std::get<Error>(outcome->result).describe();
+  ASSERT_TRUE(std::holds_alternative<InvocationResponse>(outcome->result))
+      << std::get<Error>(outcome->result).describe();
   const auto& results = std::get<InvocationResponse>(outcome->result).results;
   ASSERT_EQ(results.size(), tests.size());
   for (size_t i = 0; i < tests.size(); ++i) EXPECT_EQ(results[i].test_id, tests[i].test_id) << i;
 
-  const std::vector<TestStatus> expected = {
-      TestStatus::success, TestStatus::failed,  TestStatus::success, TestStatus::skipped,
-      TestStatus::skipped, TestStatus::skipped, TestStatus::success, TestStatus::success,
-      TestStatus::success, TestStatus::success, TestStatus::error};
+  const std::vector<TestStatus> expected = {TestStatus::success, TestStatus::failed,  TestStatus::success,
+                                            TestStatus::skipped, TestStatus::skipped, TestStatus::skipped,
+                                            TestStatus::success, TestStatus::success, TestStatus::success,
+                                            TestStatus::success, TestStatus::error};
   for (size_t i = 0; i < tests.size(); ++i) {
     EXPECT_EQ(to_string(results[i].status), std::string(to_string(expected[i])))
         << tests[i].title_path.back() << ": " << (results[i].error ? results[i].error->message : "");
@@ -237,14 +244,16 @@ TEST_F(RunnerTest, SigtermTakesPlaywrightDown) {
     return pids;
   };
   auto until = std::chrono::steady_clock::now() + seconds(60);
-  while (playwright_pids().empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(100));
+  while (playwright_pids().empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(milliseconds(100));
   ASSERT_FALSE(playwright_pids().empty()) << runner_log();
   runner.kill(SIGTERM);
   auto status = runner.wait(seconds(10));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->code, 128 + SIGTERM);  // its handler ran (it kills Playwright's group)
   until = std::chrono::steady_clock::now() + seconds(10);
-  while (!playwright_pids().empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(100));
+  while (!playwright_pids().empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(milliseconds(100));
   EXPECT_TRUE(playwright_pids().empty());
 }
 

@@ -66,8 +66,8 @@ TEST_F(S3Moto, MissingObjectAndBucketAreTypedErrors) {
 // for every client (botocore included); the encodings themselves are proven identical to
 // botocore's by aws_sigv4_botocore_test. Keys here stay within what moto can verify.
 TEST_F(S3Moto, ListAllPagesUnderAPrefix) {
-  const std::vector<std::string> keys = {"p/a b.txt", "p/c-d.txt", "p/e_f.txt", "p/g~h.txt", "p/sub/k.txt",
-                                         "p/sub/deeper/l.txt", "q/outside.txt", "pp.txt"};
+  const std::vector<std::string> keys = {"p/a b.txt",   "p/c-d.txt",          "p/e_f.txt",     "p/g~h.txt",
+                                         "p/sub/k.txt", "p/sub/deeper/l.txt", "q/outside.txt", "pp.txt"};
   for (const auto& k : keys) ASSERT_TRUE(client_->put_object(bucket_, k, k, "text/plain").ok()) << k;
   auto listed = client_->list_objects(bucket_, "p", /*page_size=*/2);
   ASSERT_TRUE(listed.ok()) << listed.error().describe();

@@ -46,7 +46,8 @@ fs::TempDir copy_project(const stdfs::path& fixture) {
   return dir;
 }
 
-nlohmann::json run_playwright_json(const stdfs::path& project, int workers, const std::vector<std::string>& extra_args) {
+nlohmann::json run_playwright_json(const stdfs::path& project, int workers,
+                                   const std::vector<std::string>& extra_args) {
   fs::TempDir out("ht-pwjson-");
   SpawnOptions o;
   o.argv = {"node", (project / "node_modules/@playwright/test/cli.js").string(), "test", "--reporter=json",
@@ -89,7 +90,7 @@ void walk(const nlohmann::json& suite, std::vector<std::string> titles, const st
       std::string status = t.at("status").get<std::string>();
       std::string expected = t.value("expectedStatus", "passed");
       std::string mapped = status == "skipped" || expected == "skipped" ? "skipped"
-                           : status == "expected" || status == "flaky" ? "success"
+                           : status == "expected" || status == "flaky"  ? "success"
                                                                         : "failed";
       insert_unique(out, key_of(t.value("projectName", ""), rel, title_path), mapped);
     }

@@ -41,9 +41,10 @@ TEST(AwsErrors, ErrorTypeHeaderAndThrottling) {
 }
 
 TEST(AwsErrors, S3XmlError) {
-  auto e = parse_aws_error(response(503, "<?xml version=\"1.0\"?>\n<Error><Code>SlowDown</Code>"
-                                         "<Message>Please reduce your request rate &amp; retry.</Message>"
-                                         "<RequestId>r2</RequestId></Error>",
+  auto e = parse_aws_error(response(503,
+                                    "<?xml version=\"1.0\"?>\n<Error><Code>SlowDown</Code>"
+                                    "<Message>Please reduce your request rate &amp; retry.</Message>"
+                                    "<RequestId>r2</RequestId></Error>",
                                     {{"x-amz-request-id", "r2"}}),
                            "S3 PutObject s3://b/k");
   EXPECT_EQ(e.service_code, "SlowDown");
@@ -53,8 +54,9 @@ TEST(AwsErrors, S3XmlError) {
 
 TEST(AwsErrors, QueryProtocolXmlError) {
   auto e = parse_aws_error(
-      response(400, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
-                    "<Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"),
+      response(400,
+               "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
+               "<Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"),
       "STS");
   EXPECT_EQ(e.service_code, "Throttling");
   EXPECT_TRUE(e.retryable);
@@ -124,8 +126,9 @@ TEST(LambdaParse, FunctionConfigurationAndInvokeResponse) {
   EXPECT_EQ(f->memory_size_mb, 4096);
   EXPECT_EQ(f->timeout_s, 900);
   EXPECT_EQ(f->resolved_image_uri, "1.dkr.ecr.us-east-1.amazonaws.com/r@sha256:ab");
-  net::Response r = response(200, R"({"errorMessage":"boom"})",
-                             {{"X-Amz-Function-Error", "Unhandled"}, {"X-Amz-Log-Result", base64_encode("line1\nline2\n")}});
+  net::Response r =
+      response(200, R"({"errorMessage":"boom"})",
+               {{"X-Amz-Function-Error", "Unhandled"}, {"X-Amz-Log-Result", base64_encode("line1\nline2\n")}});
   auto inv = LambdaClient::parse_invoke_response(r);
   EXPECT_EQ(inv.function_error.value_or(""), "Unhandled");
   EXPECT_EQ(inv.log_tail, "line1\nline2\n");

@@ -28,30 +28,64 @@ constexpr const char* kFile = "/p/hypertest.config.json: ";
 INSTANTIATE_TEST_SUITE_P(
     BadConfigs, ConfigRejects,
     ::testing::Values(
-        BadConfig{R"({"concurrency": 0})", "/p/hypertest.config.json: field 'concurrency': 0 is out of range (allowed: 1 to 10000)"},
-        BadConfig{R"({"concurrency": -1})", "/p/hypertest.config.json: field 'concurrency': -1 is out of range (allowed: 1 to 10000)"},
-        BadConfig{R"({"concurrency": 100000})", "/p/hypertest.config.json: field 'concurrency': 100000 is out of range (allowed: 1 to 10000)"},
-        BadConfig{R"({"concurrency": "4"})", "/p/hypertest.config.json: field 'concurrency': expected an integer, got a string"},
-        BadConfig{R"({"concurrency": 2.5})", "/p/hypertest.config.json: field 'concurrency': expected an integer, got a number"},
-        BadConfig{R"({"concurency": 4})", "/p/hypertest.config.json: field 'concurency': unknown field (known: artifacts, buildManifestFileName, cloudProvider, concurrency, driftDetectionPolicy, imageName, resultsFileName, retries, testRunner)"},
-        BadConfig{R"({"driftDetectionPolicy": "loud"})", "/p/hypertest.config.json: field 'driftDetectionPolicy': 'loud' is not one of silence, warning, error"},
-        BadConfig{R"({"driftDetectionPolicy": true})", "/p/hypertest.config.json: field 'driftDetectionPolicy': expected a string, got a boolean"},
+        BadConfig{R"({"concurrency": 0})",
+                  "/p/hypertest.config.json: field 'concurrency': 0 is out of range (allowed: 1 to 10000)"},
+        BadConfig{R"({"concurrency": -1})",
+                  "/p/hypertest.config.json: field 'concurrency': -1 is out of range (allowed: 1 to 10000)"},
+        BadConfig{R"({"concurrency": 100000})",
+                  "/p/hypertest.config.json: field 'concurrency': 100000 is out of range (allowed: 1 to 10000)"},
+        BadConfig{R"({"concurrency": "4"})",
+                  "/p/hypertest.config.json: field 'concurrency': expected an integer, got a string"},
+        BadConfig{R"({"concurrency": 2.5})",
+                  "/p/hypertest.config.json: field 'concurrency': expected an integer, got a number"},
+        BadConfig{
+            R"({"concurency": 4})",
+            "/p/hypertest.config.json: field 'concurency': unknown field (known: artifacts, buildManifestFileName, "
+            "cloudProvider, concurrency, driftDetectionPolicy, imageName, resultsFileName, retries, testRunner)"},
+        BadConfig{
+            R"({"driftDetectionPolicy": "loud"})",
+            "/p/hypertest.config.json: field 'driftDetectionPolicy': 'loud' is not one of silence, warning, error"},
+        BadConfig{R"({"driftDetectionPolicy": true})",
+                  "/p/hypertest.config.json: field 'driftDetectionPolicy': expected a string, got a boolean"},
         BadConfig{R"({"resultsFileName": ""})", "/p/hypertest.config.json: field 'resultsFileName': must not be empty"},
-        BadConfig{R"({"resultsFileName": "../out.json"})", "/p/hypertest.config.json: field 'resultsFileName': '../out.json' must be a relative path inside the project"},
-        BadConfig{R"({"buildManifestFileName": "/etc/m.json"})", "/p/hypertest.config.json: field 'buildManifestFileName': '/etc/m.json' must be a relative path inside the project"},
-        BadConfig{R"({"imageName": "My Image"})", "/p/hypertest.config.json: field 'imageName': 'My Image' is not a valid repository name (lowercase letters, digits, . _ - /)"},
-        BadConfig{R"({"testRunner": "playwright"})", "/p/hypertest.config.json: field 'testRunner': expected an object, got a string"},
-        BadConfig{R"({"testRunner": {"type": "cypress"}})", "/p/hypertest.config.json: field 'testRunner.type': 'cypress' is not supported (only \"playwright\")"},
-        BadConfig{R"({"testRunner": {"projects": "chromium"}})", "/p/hypertest.config.json: field 'testRunner.projects': expected an array of strings, got a string"},
-        BadConfig{R"({"testRunner": {"projects": ["a", 3]}})", "/p/hypertest.config.json: field 'testRunner.projects[1]': expected a string, got an integer"},
-        BadConfig{R"({"testRunner": {"config": "x.ts", "workers": 2}})", "/p/hypertest.config.json: field 'testRunner.workers': unknown field (known: config, projects, type)"},
-        BadConfig{R"({"cloudProvider": {"type": "gcp"}})", "/p/hypertest.config.json: field 'cloudProvider.type': 'gcp' is not one of local, aws"},
-        BadConfig{R"({"cloudProvider": {}})", "/p/hypertest.config.json: field 'cloudProvider.type': missing (\"local\" or \"aws\")"},
-        BadConfig{R"({"cloudProvider": {"type": "aws", "baseImage": "b", "ecrRegistry": "r", "bucketName": "x"}})", "/p/hypertest.config.json: field 'cloudProvider.functionName': missing (required when type is \"aws\")"},
-        BadConfig{R"({"cloudProvider": {"type": "aws", "baseImage": "b", "ecrRegistry": "r", "functionName": "f", "bucketName": "x", "lambdaUpdateMaxWaitTime": 0}})", "/p/hypertest.config.json: field 'cloudProvider.lambdaUpdateMaxWaitTime': 0 is out of range (allowed: 1 to 3600)"},
-        BadConfig{R"({"cloudProvider": {"type": "local", "region": "eu-west-1"}})", "/p/hypertest.config.json: field 'cloudProvider.region': unknown field (known: type)"},
-        BadConfig{R"({"retries": 11})", "/p/hypertest.config.json: field 'retries': 11 is out of range (allowed: 0 to 10)"},
-        BadConfig{R"({"artifacts": 5})", "/p/hypertest.config.json: field 'artifacts': expected a string, got an integer"},
+        BadConfig{R"({"resultsFileName": "../out.json"})",
+                  "/p/hypertest.config.json: field 'resultsFileName': '../out.json' must be a relative path inside the "
+                  "project"},
+        BadConfig{R"({"buildManifestFileName": "/etc/m.json"})",
+                  "/p/hypertest.config.json: field 'buildManifestFileName': '/etc/m.json' must be a relative path "
+                  "inside the project"},
+        BadConfig{R"({"imageName": "My Image"})",
+                  "/p/hypertest.config.json: field 'imageName': 'My Image' is not a valid repository name (lowercase "
+                  "letters, digits, . _ - /)"},
+        BadConfig{R"({"testRunner": "playwright"})",
+                  "/p/hypertest.config.json: field 'testRunner': expected an object, got a string"},
+        BadConfig{
+            R"({"testRunner": {"type": "cypress"}})",
+            "/p/hypertest.config.json: field 'testRunner.type': 'cypress' is not supported (only \"playwright\")"},
+        BadConfig{R"({"testRunner": {"projects": "chromium"}})",
+                  "/p/hypertest.config.json: field 'testRunner.projects': expected an array of strings, got a string"},
+        BadConfig{R"({"testRunner": {"projects": ["a", 3]}})",
+                  "/p/hypertest.config.json: field 'testRunner.projects[1]': expected a string, got an integer"},
+        BadConfig{
+            R"({"testRunner": {"config": "x.ts", "workers": 2}})",
+            "/p/hypertest.config.json: field 'testRunner.workers': unknown field (known: config, projects, type)"},
+        BadConfig{R"({"cloudProvider": {"type": "gcp"}})",
+                  "/p/hypertest.config.json: field 'cloudProvider.type': 'gcp' is not one of local, aws"},
+        BadConfig{R"({"cloudProvider": {}})",
+                  "/p/hypertest.config.json: field 'cloudProvider.type': missing (\"local\" or \"aws\")"},
+        BadConfig{
+            R"({"cloudProvider": {"type": "aws", "baseImage": "b", "ecrRegistry": "r", "bucketName": "x"}})",
+            "/p/hypertest.config.json: field 'cloudProvider.functionName': missing (required when type is \"aws\")"},
+        BadConfig{
+            R"({"cloudProvider": {"type": "aws", "baseImage": "b", "ecrRegistry": "r", "functionName": "f", "bucketName": "x", "lambdaUpdateMaxWaitTime": 0}})",
+            "/p/hypertest.config.json: field 'cloudProvider.lambdaUpdateMaxWaitTime': 0 is out of range (allowed: 1 to "
+            "3600)"},
+        BadConfig{R"({"cloudProvider": {"type": "local", "region": "eu-west-1"}})",
+                  "/p/hypertest.config.json: field 'cloudProvider.region': unknown field (known: type)"},
+        BadConfig{R"({"retries": 11})",
+                  "/p/hypertest.config.json: field 'retries': 11 is out of range (allowed: 0 to 10)"},
+        BadConfig{R"({"artifacts": 5})",
+                  "/p/hypertest.config.json: field 'artifacts': expected a string, got an integer"},
         BadConfig{R"([1, 2])", "/p/hypertest.config.json: expected a JSON object at the top level, got an array"}));
 
 TEST(Config, MalformedJsonNamesTheFileAndPosition) {
@@ -171,8 +205,8 @@ TEST_F(ConfigFiles, JavaScriptConfigIsEvaluatedWithNode) {
   o.config_path = write("hypertest.config.cjs", "module.exports = { concurrency: 'x' };\n");
   r = load_config(o);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().describe(),
-            (dir_.path() / "hypertest.config.cjs").string() + ": field 'concurrency': expected an integer, got a string");
+  EXPECT_EQ(r.error().describe(), (dir_.path() / "hypertest.config.cjs").string() +
+                                      ": field 'concurrency': expected an integer, got a string");
 }
 
 }  // namespace

@@ -37,8 +37,8 @@ class ProjectFiles : public ::testing::Test {
     write(root / "hypertest-artifacts/run/x.png", "a");
     write(root / "hypertest.results.json", "{}");
     write(root / "hypertest.manifest.json", "{}");
-    write(root / "tests/hypertest.results.json", "{}");  // only the root one is ours
-    write(root / "build-x/CMakeCache.txt", "c");          // a CMake build tree
+    write(root / "tests/hypertest.results.json", "{}");    // only the root one is ours
+    write(root / "build-x/CMakeCache.txt", "c");           // a CMake build tree
     write(root / "build/app.js", "web app build output");  // a user's build folder is kept
   }
 
@@ -50,8 +50,8 @@ TEST_F(ProjectFiles, BuiltInExclusionsSortedRelativePaths) {
   auto files = collect_project_files(root);
   ASSERT_TRUE(files.ok()) << files.error().describe();
   const std::vector<std::string> expected = {
-      "build/app.js",         "lib/helper.js",   "playwright.config.ts",
-      "tests/a.spec.ts",      "tests/deep/b.spec.ts", "tests/hypertest.results.json",
+      "build/app.js",    "lib/helper.js",        "playwright.config.ts",
+      "tests/a.spec.ts", "tests/deep/b.spec.ts", "tests/hypertest.results.json",
   };
   EXPECT_EQ(*files, expected);
 }
@@ -60,11 +60,11 @@ TEST_F(ProjectFiles, HypertestIgnoreLikeGitignore) {
   write(root / ".hypertestignore",
         "# comment\n"
         "\n"
-        "*.log\n"            // any depth
-        "/lib/\n"            // anchored directory
-        "tests/**/b.*\n"     // ** crosses folders
-        "docs/\n"            // directory only: the file named docs below stays
-        "!keep.log\n");      // re-include
+        "*.log\n"         // any depth
+        "/lib/\n"         // anchored directory
+        "tests/**/b.*\n"  // ** crosses folders
+        "docs/\n"         // directory only: the file named docs below stays
+        "!keep.log\n");   // re-include
   write(root / "x.log", "l");
   write(root / "tests/deep/y.log", "l");
   write(root / "keep.log", "k");
@@ -73,8 +73,13 @@ TEST_F(ProjectFiles, HypertestIgnoreLikeGitignore) {
   auto files = collect_project_files(root);
   ASSERT_TRUE(files.ok()) << files.error().describe();
   const std::vector<std::string> expected = {
-      ".hypertestignore", "build/app.js", "keep.log", "playwright.config.ts",
-      "tests/a.spec.ts",  "tests/docs",   "tests/hypertest.results.json",
+      ".hypertestignore",
+      "build/app.js",
+      "keep.log",
+      "playwright.config.ts",
+      "tests/a.spec.ts",
+      "tests/docs",
+      "tests/hypertest.results.json",
   };
   EXPECT_EQ(*files, expected);
 }
@@ -87,8 +92,7 @@ TEST_F(ProjectFiles, ExtraExcludesAndCharacterClasses) {
   auto files = collect_project_files(root, options);
   ASSERT_TRUE(files.ok()) << files.error().describe();
   const std::vector<std::string> expected = {
-      "build/app.js", "lib/helper.js", "playwright.config.ts", "tests/deep/b.spec.ts",
-      "tests/hypertest.results.json",
+      "build/app.js", "lib/helper.js", "playwright.config.ts", "tests/deep/b.spec.ts", "tests/hypertest.results.json",
   };
   EXPECT_EQ(*files, expected);
 }

@@ -26,9 +26,7 @@ const TestCase* find(const std::vector<TestCase>& tests, const std::string& proj
   return nullptr;
 }
 
-size_t index_of(const std::vector<TestCase>& tests, const TestCase* t) {
-  return static_cast<size_t>(t - tests.data());
-}
+size_t index_of(const std::vector<TestCase>& tests, const TestCase* t) { return static_cast<size_t>(t - tests.data()); }
 
 class TrickyReport : public ::testing::Test {
  protected:
@@ -48,9 +46,9 @@ TEST_F(TrickyReport, FindsEveryTestOfEveryProjectOnce) {
   for (const auto& t : result.tests) ids.push_back(t.test_id);
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "duplicate testId";
-  EXPECT_EQ(std::count_if(result.tests.begin(), result.tests.end(),
-                          [](const TestCase& t) { return t.project == "setup"; }),
-            1);
+  EXPECT_EQ(
+      std::count_if(result.tests.begin(), result.tests.end(), [](const TestCase& t) { return t.project == "setup"; }),
+      1);
 }
 
 TEST_F(TrickyReport, FilesAreRelativeToTheProjectRootNotTestDir) {
@@ -62,8 +60,8 @@ TEST_F(TrickyReport, FilesAreRelativeToTheProjectRootNotTestDir) {
   EXPECT_EQ(js->file, "specs/nested/plain.check.js");
   EXPECT_EQ(js->line, 6);
   EXPECT_EQ(js->column, 5);
-  EXPECT_EQ(js->test_id, make_test_id("main", "specs/nested/plain.check.js",
-                                      {"js check", "level two", "deeply nested"}));
+  EXPECT_EQ(js->test_id,
+            make_test_id("main", "specs/nested/plain.check.js", {"js check", "level two", "deeply nested"}));
 }
 
 TEST_F(TrickyReport, KeepsNastyTitlesByteForByte) {
@@ -72,7 +70,11 @@ TEST_F(TrickyReport, KeepsNastyTitlesByteForByte) {
   EXPECT_NE(find(result.tests, "main", {d, "backticks `uname -a` here"}), nullptr);
   EXPECT_NE(find(result.tests, "main", {d, "regex .*+?^[a-z]{2}(x|y)\\d chars"}), nullptr);
   EXPECT_NE(find(result.tests, "main", {d, "a\ttab inside"}), nullptr);
-  EXPECT_NE(find(result.tests, "main", {d, "emoji \xF0\x9F\x9A\x80 and \xC3\xBCn\xC3\xAF" "c\xC3\xB6" "d\xC3\xA9"}),
+  EXPECT_NE(find(result.tests, "main",
+                 {d,
+                  "emoji \xF0\x9F\x9A\x80 and \xC3\xBCn\xC3\xAF"
+                  "c\xC3\xB6"
+                  "d\xC3\xA9"}),
             nullptr);
   EXPECT_NE(find(result.tests, "main", {"semicolon; ampersand && pipe | redirect > out < in"}), nullptr);
 }
@@ -97,9 +99,10 @@ TEST_F(TrickyReport, SerialGroupsAreSharedAndOrdered) {
   EXPECT_NE(first->group, one->group);
   EXPECT_LT(index_of(result.tests, first), index_of(result.tests, second));
 
-  for (const auto& title : std::vector<std::vector<std::string>>{
-           {"parallel block", "free one"}, {"parallel block", "free two"}, {"default block", "free three"},
-           {"uses a helper from outside testDir"}}) {
+  for (const auto& title : std::vector<std::vector<std::string>>{{"parallel block", "free one"},
+                                                                 {"parallel block", "free two"},
+                                                                 {"default block", "free three"},
+                                                                 {"uses a helper from outside testDir"}}) {
     const auto* t = find(result.tests, "main", title);
     ASSERT_NE(t, nullptr) << title.back();
     EXPECT_EQ(t->group, "") << title.back();
@@ -158,8 +161,7 @@ TEST(DiscoveryParse, LoadErrorsBecomeAConfigErrorWithPlaywrightsMessage) {
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.error().kind, ErrorKind::config);
   EXPECT_NE(parsed.error().message.find("boom at import"), std::string::npos) << parsed.error().message;
-  EXPECT_NE(parsed.error().message.find("/project/tests/b.spec.js:2:7"), std::string::npos)
-      << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("/project/tests/b.spec.js:2:7"), std::string::npos) << parsed.error().message;
 }
 
 TEST(DiscoveryParse, RejectsDocumentsThatAreNotReports) {
@@ -177,7 +179,10 @@ TEST(DiscoveryParse, FilesAreRebasedFromRootDirOntoTheProjectRoot) {
        {{{"title", "a.spec.ts"},
          {"file", "a.spec.ts"},
          {"specs",
-          {{{"title", "t"}, {"file", "a.spec.ts"}, {"line", 3}, {"column", 5},
+          {{{"title", "t"},
+            {"file", "a.spec.ts"},
+            {"line", 3},
+            {"column", 5},
             {"tests", {{{"projectName", ""}, {"annotations", nlohmann::json::array()}}}}}}}}}},
       {"errors", nlohmann::json::array()}};
   auto parsed = parse_list_report(report, "/repo/e2e");

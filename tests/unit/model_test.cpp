@@ -15,8 +15,8 @@ TEST(Model, TestIdIsStableAndDistinguishesIdentity) {
 }
 
 TEST(Model, InvocationRoundTripsThroughJson) {
-  InvocationRequest req{"run-1", "inv-1", "file:///tmp/store",
-                        {TestRef{"abc", "p", "f.spec.ts", {"d", "t \"$(x)\" `y` 🎉"}}}, 2};
+  InvocationRequest req{
+      "run-1", "inv-1", "file:///tmp/store", {TestRef{"abc", "p", "f.spec.ts", {"d", "t \"$(x)\" `y` 🎉"}}}, 2};
   nlohmann::json j = req;
   auto back = j.get<InvocationRequest>();
   EXPECT_EQ(back.run_id, "run-1");

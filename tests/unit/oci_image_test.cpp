@@ -25,7 +25,7 @@ TEST(OciImage, DetectsTheFourMediaTypes) {
   auto docker = fixture("docker-manifest.json");
   EXPECT_EQ(detect_manifest_type(docker, "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8"),
             kDockerManifest);
-  EXPECT_EQ(detect_manifest_type(docker, "application/json"), kDockerManifest);  // from the document
+  EXPECT_EQ(detect_manifest_type(docker, "application/json"), kDockerManifest);                  // from the document
   EXPECT_EQ(detect_manifest_type(fixture("oci-manifest-no-mediatype.json"), ""), kOciManifest);  // from the shape
   EXPECT_EQ(detect_manifest_type(fixture("oci-index-with-attestation.json"), ""), kOciIndex);
   EXPECT_EQ(detect_manifest_type(R"({"manifests":[]})", ""), kOciIndex);
@@ -52,8 +52,8 @@ TEST(OciImage, ParsesBothManifestFamilies) {
   ASSERT_FALSE(v1.ok());
   EXPECT_NE(v1.error().message.find("schema 1"), std::string::npos);
   EXPECT_FALSE(parse_manifest("not json", kOciManifest).ok());
-  EXPECT_FALSE(parse_manifest(R"({"schemaVersion":2,"config":{"digest":"md5:x","size":1},"layers":[]})",
-                              kOciManifest).ok());
+  EXPECT_FALSE(
+      parse_manifest(R"({"schemaVersion":2,"config":{"digest":"md5:x","size":1},"layers":[]})", kOciManifest).ok());
 }
 
 TEST(OciImage, IndexResolvesToLinuxAmd64AndSkipsAttestations) {
@@ -70,7 +70,10 @@ TEST(OciImage, IndexResolvesToLinuxAmd64AndSkipsAttestations) {
   // An index holding only an attestation for amd64 does not resolve to it.
   ImageIndex att;
   att.media_type = std::string(kOciIndex);
-  Descriptor a{std::string(kOciManifest), d("x"), 1, Platform{"linux", "amd64", ""},
+  Descriptor a{std::string(kOciManifest),
+               d("x"),
+               1,
+               Platform{"linux", "amd64", ""},
                {{"vnd.docker.reference.type", "attestation-manifest"}}};
   att.manifests.push_back(a);
   EXPECT_FALSE(select_platform(att).ok());

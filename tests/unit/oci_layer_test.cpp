@@ -84,7 +84,9 @@ void make_tree(const stdfs::path& root, int noise) {
   stdfs::create_symlink("/etc/passwd", root / "outside-link");
   for (const auto& e : stdfs::recursive_directory_iterator(root)) {
     if (e.is_symlink()) continue;
-    struct utimbuf t {1000000 + noise * 77777, 2000000 + noise * 12345};
+    struct utimbuf t {
+      1000000 + noise * 77777, 2000000 + noise * 12345
+    };
     ::utime(e.path().c_str(), &t);
   }
 }
@@ -210,8 +212,8 @@ TEST(OciLayer, InMemoryEntriesSkipAndBadPaths) {
     auto r = build_layer({{bad, {}, std::string("x"), false}}, dir.path() / "bad.tar.gz");
     EXPECT_FALSE(r.ok()) << bad;
   }
-  auto dup = build_layer({{"a", {}, std::string("x"), false}, {"a", {}, std::string("y"), false}},
-                         dir.path() / "dup.tar.gz");
+  auto dup =
+      build_layer({{"a", {}, std::string("x"), false}, {"a", {}, std::string("y"), false}}, dir.path() / "dup.tar.gz");
   EXPECT_FALSE(dup.ok());
   EXPECT_FALSE(stdfs::exists(dir.path() / "dup.tar.gz"));
 

@@ -61,7 +61,9 @@ TEST(OciProjectLayers, DependenciesCacheIsReusedButNeverStale) {
   EXPECT_EQ(second->dependencies_key, first->dependencies_key);
 
   // Touched (same content): a new key, a rebuild, the same digest.
-  struct utimbuf t {1234567, 1234567};
+  struct utimbuf t {
+    1234567, 1234567
+  };
   ASSERT_EQ(::utime((p.root / "node_modules/pkg/index.js").c_str(), &t), 0);
   auto touched = build_project_layers(p.inputs("w3"));
   ASSERT_TRUE(touched.ok());

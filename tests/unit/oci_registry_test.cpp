@@ -90,7 +90,8 @@ struct FakeRegistry {
       upload += r.body;
       resp.status = 202;
       // A relative Location that changes with every chunk.
-      resp.headers.emplace_back("Location", "u" + std::to_string(session) + "?_state=s" + std::to_string(upload.size()));
+      resp.headers.emplace_back("Location",
+                                "u" + std::to_string(session) + "?_state=s" + std::to_string(upload.size()));
       return resp;
     }
     if (r.method == "PUT" && path.find("/blobs/uploads/") != std::string::npos) {
@@ -113,7 +114,8 @@ struct FakeRegistry {
 };
 
 TEST(OciRegistry, ParsesChallengesAndLocations) {
-  auto ch = parse_www_authenticate(R"(Bearer realm="https://a.io/token",service="a.io",scope="repository:x:pull,push")");
+  auto ch =
+      parse_www_authenticate(R"(Bearer realm="https://a.io/token",service="a.io",scope="repository:x:pull,push")");
   ASSERT_TRUE(ch);
   EXPECT_EQ(ch->scheme, "bearer");
   EXPECT_EQ(ch->params["realm"], "https://a.io/token");
@@ -125,7 +127,8 @@ TEST(OciRegistry, ParsesChallengesAndLocations) {
 
   EXPECT_EQ(resolve_location("http://h:1/v2/a/blobs/uploads/", "http://h:1/v2/a/blobs/uploads/u?x=1"),
             "http://h:1/v2/a/blobs/uploads/u?x=1");
-  EXPECT_EQ(resolve_location("http://h:1/v2/a/blobs/uploads/", "/v2/a/blobs/uploads/u"), "http://h:1/v2/a/blobs/uploads/u");
+  EXPECT_EQ(resolve_location("http://h:1/v2/a/blobs/uploads/", "/v2/a/blobs/uploads/u"),
+            "http://h:1/v2/a/blobs/uploads/u");
   EXPECT_EQ(resolve_location("http://h:1/v2/a/blobs/uploads/u1?s=1", "u2?s=2"), "http://h:1/v2/a/blobs/uploads/u2?s=2");
 }
 
@@ -142,7 +145,8 @@ TEST(OciRegistry, BearerChunkedUploadMountAndRedirects) {
   ASSERT_TRUE(exists.ok()) << exists.error().describe();
   EXPECT_FALSE(*exists);
   std::vector<std::int64_t> progress;
-  auto sent = client.upload_blob_bytes("app", digest, data, [&](std::int64_t done, std::int64_t) { progress.push_back(done); });
+  auto sent =
+      client.upload_blob_bytes("app", digest, data, [&](std::int64_t done, std::int64_t) { progress.push_back(done); });
   ASSERT_TRUE(sent.ok()) << sent.error().describe();
   EXPECT_EQ(*sent, 10);
   EXPECT_EQ(fake->ranges, (std::vector<std::string>{"0-3", "4-7", "8-9"}));

@@ -70,8 +70,7 @@ TEST(Results, CountingRule) {
 TEST(Results, GoldenJson) {
   const json j = json::parse(results_to_json(sample()));
   const std::string id = make_test_id("chromium", "tests/a.spec.ts", {"suite", "fails"});
-  const json expected_tests = {{"total", 5}, {"success", 2}, {"failed", 2},
-                               {"skipped", 1}, {"error", 1}, {"flaky", 1}};
+  const json expected_tests = {{"total", 5}, {"success", 2}, {"failed", 2}, {"skipped", 1}, {"error", 1}, {"flaky", 1}};
   EXPECT_EQ(j["runId"], "run-1");
   EXPECT_EQ(j["startDate"], "2026-11-26T21:11:30.000Z");
   EXPECT_EQ(j["endDate"], "2026-11-26T21:11:40.000Z");
@@ -146,7 +145,12 @@ TEST(Results, WriteIsAtomicAndReplaces) {
 TEST(Junit, EscapesAttributeText) {
   EXPECT_EQ(xml_escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
   EXPECT_EQ(xml_escape("t\tn\nr\r"), "t&#9;n&#10;r&#13;");
-  EXPECT_EQ(xml_escape(std::string("nul\0bel\x07" "esc\x1b", 12)), "nul\xEF\xBF\xBD" "bel\xEF\xBF\xBD" "esc\xEF\xBF\xBD");
+  EXPECT_EQ(xml_escape(std::string("nul\0bel\x07"
+                                   "esc\x1b",
+                                   12)),
+            "nul\xEF\xBF\xBD"
+            "bel\xEF\xBF\xBD"
+            "esc\xEF\xBF\xBD");
   EXPECT_EQ(xml_escape("emoji \xF0\x9F\x9A\x80 \xC3\xBC"), "emoji \xF0\x9F\x9A\x80 \xC3\xBC");
   EXPECT_EQ(xml_escape("bad \xC3 \xED\xA0\x80 \xEF\xBF\xBF \xC0\xAF"),
             "bad \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
@@ -206,8 +210,7 @@ print(json.dumps(out))
   EXPECT_EQ(a["cases"][1]["name"], want);
   EXPECT_EQ(a["cases"][1]["classname"], "tests/a.spec.ts");
   EXPECT_EQ(a["cases"][1]["kids"]["failure"]["message"], "Expected: 3") << "ANSI colours stripped";
-  EXPECT_EQ(a["cases"][1]["kids"]["failure"]["text"],
-            "Expected: 3\nReceived: 2 ]]> <![CDATA[\nat a.spec.ts:3:5");
+  EXPECT_EQ(a["cases"][1]["kids"]["failure"]["text"], "Expected: 3\nReceived: 2 ]]> <![CDATA[\nat a.spec.ts:3:5");
   EXPECT_TRUE(a["cases"][2]["kids"].contains("skipped"));
   EXPECT_EQ(a["cases"][3]["kids"]["error"]["message"], "Error: crashes broke");
   EXPECT_EQ(parsed["suites"][2]["attrib"]["name"], "mobile \xE2\x80\xBA tests/a.spec.ts");

@@ -106,7 +106,8 @@ TEST(RunnerReportMapping, FilesAreMatchedRelativeToTheProjectRootNotRootDir) {
             {"tests",
              {{{"projectName", ""},
                {"status", "expected"},
-               {"results", {{{"status", "passed"}, {"duration", 5}, {"startTime", "2026-01-01T00:00:00.000Z"}}}}}}}}}}}}}};
+               {"results",
+                {{{"status", "passed"}, {"duration", 5}, {"startTime", "2026-01-01T00:00:00.000Z"}}}}}}}}}}}}}};
   TestRef t{"x", "", "tests/a.spec.ts", {"t"}};
   auto mapped = map_playwright_report(report, "/p", {t});
   ASSERT_EQ(mapped.count("x"), 1U);
@@ -129,8 +130,10 @@ TEST(RunnerReportMapping, TimedOutIsFailedAndExpectedFailureIsSuccess) {
               {"tests",
                {{{"projectName", "p"},
                  {"status", status},
-                 {"results", {{{"status", result_status}, {"duration", 1},
-                               {"error", {{"message", "\x1b[31mTest timeout of 5ms exceeded.\x1b[39m"}}}}}}}}}}}}}}}};
+                 {"results",
+                  {{{"status", result_status},
+                    {"duration", 1},
+                    {"error", {{"message", "\x1b[31mTest timeout of 5ms exceeded.\x1b[39m"}}}}}}}}}}}}}}}};
   };
   TestRef t{"x", "p", "a.ts", {"t"}};
   auto timed_out = map_playwright_report(one("unexpected", "timedOut"), "/p", {t});

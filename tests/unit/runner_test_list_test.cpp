@@ -31,8 +31,7 @@ TEST(RunnerTestList, TitleThatCannotSurviveTrimSelectsItsEnclosingBlock) {
   // Playwright trims every token: "  padded  " would never match, so list the describe.
   auto list = render_test_list({ref("a", "p", "f.ts", {"outer", "  padded  "}),
                                 ref("b", "p", "f.ts", {"outer", "in\xE2\x80\xBAside", "x"}),
-                                ref("c", "p", "f.ts", {"line\nbreak"}),
-                                ref("d", "p", "f.ts", {"nbsp\xC2\xA0"})});
+                                ref("c", "p", "f.ts", {"line\nbreak"}), ref("d", "p", "f.ts", {"nbsp\xC2\xA0"})});
   EXPECT_EQ(list.text,
             "[p] \xE2\x80\xBA f.ts \xE2\x80\xBA outer\n"  // a and b share this line (deduplicated)
             "[p] \xE2\x80\xBA f.ts\n");                   // c and d: the whole file
@@ -40,9 +39,11 @@ TEST(RunnerTestList, TitleThatCannotSurviveTrimSelectsItsEnclosingBlock) {
 }
 
 TEST(RunnerTestList, ProjectOrFileThatCannotBeWrittenIsUnselectable) {
-  auto list = render_test_list({ref("a", "a\xE2\x80\xBA" "b", "f.ts", {"x"}),
-                                ref("b", "p", "dir/f:12", {"x"}),
-                                ref("c", "p", "line\nfile.ts", {"x"}),
+  auto list = render_test_list({ref("a",
+                                    "a\xE2\x80\xBA"
+                                    "b",
+                                    "f.ts", {"x"}),
+                                ref("b", "p", "dir/f:12", {"x"}), ref("c", "p", "line\nfile.ts", {"x"}),
                                 ref("d", " spaced ", "ok.ts", {"x"})});
   EXPECT_EQ(list.unselectable, (std::vector<std::string>{"a", "b", "c"}));
   // Spaces inside the brackets survive Playwright's trim of the whole token.
@@ -50,7 +51,8 @@ TEST(RunnerTestList, ProjectOrFileThatCannotBeWrittenIsUnselectable) {
 }
 
 TEST(RunnerTestList, KeepsRequestOrderAndOneLinePerTest) {
-  auto list = render_test_list({ref("1", "p", "b.ts", {"z"}), ref("2", "p", "a.ts", {"y"}), ref("3", "p", "b.ts", {"z"})});
+  auto list =
+      render_test_list({ref("1", "p", "b.ts", {"z"}), ref("2", "p", "a.ts", {"y"}), ref("3", "p", "b.ts", {"z"})});
   EXPECT_EQ(list.text, "[p] \xE2\x80\xBA b.ts \xE2\x80\xBA z\n[p] \xE2\x80\xBA a.ts \xE2\x80\xBA y\n");
 }
 

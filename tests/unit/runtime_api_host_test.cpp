@@ -86,7 +86,8 @@ TEST_F(RuntimeApiHostTest, NextDeliversPayloadAndLambdaHeaders) {
             "arn:aws:lambda:local:000000000000:function:hypertest-local");
   EXPECT_EQ(r.header("Lambda-Runtime-Trace-Id").value_or("").rfind("Root=1-", 0), 0U);
   auto deadline = std::stoll(r.header("Lambda-Runtime-Deadline-Ms").value_or("0"));
-  auto expected = std::chrono::duration_cast<milliseconds>((before + std::chrono::seconds(30)).time_since_epoch()).count();
+  auto expected =
+      std::chrono::duration_cast<milliseconds>((before + std::chrono::seconds(30)).time_since_epoch()).count();
   EXPECT_NEAR(static_cast<double>(deadline), static_cast<double>(expected), 2000.0);
   auto payload = nlohmann::json::parse(r.body).get<InvocationRequest>();
   EXPECT_EQ(payload.invocation_id, "inv-1");
@@ -167,8 +168,10 @@ TEST_F(RuntimeApiHostTest, ErrorBodyBecomesAnErrorOutcome) {
 TEST_F(RuntimeApiHostTest, ErrorWithoutReadableBodyUsesTheHeader) {
   host_->submit(request("inv-1"));
   call("GET", "invocation/next");
-  EXPECT_EQ(call("POST", "invocation/inv-1/error", "not json", {{"Lambda-Runtime-Function-Error-Type", "Runtime.Crash"}}).status,
-            202);
+  EXPECT_EQ(
+      call("POST", "invocation/inv-1/error", "not json", {{"Lambda-Runtime-Function-Error-Type", "Runtime.Crash"}})
+          .status,
+      202);
   auto outcome = host_->wait_outcome(milliseconds(1000));
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(std::get<Error>(outcome->result).service_code, "Runtime.Crash");
@@ -181,7 +184,8 @@ TEST_F(RuntimeApiHostTest, TooLargeResponseIs413AndTheInvocationStaysOpen) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(error_type(r), "RequestEntityTooLarge");
   EXPECT_EQ(host_->state(0).invocation_id.value_or(""), "inv-1");
-  EXPECT_EQ(call("POST", "invocation/inv-1/error", R"({"errorType":"Runtime.TooLarge","errorMessage":"m"})").status, 202);
+  EXPECT_EQ(call("POST", "invocation/inv-1/error", R"({"errorType":"Runtime.TooLarge","errorMessage":"m"})").status,
+            202);
 }
 
 TEST_F(RuntimeApiHostTest, MalformedResponseIsAProtocolErrorOutcome) {

@@ -43,9 +43,7 @@ std::int64_t makespan(const std::vector<PlannedInvocation>& plan, int workers) {
   return *std::max_element(free_at.begin(), free_at.end());
 }
 
-TEST(Plan, EmptyInputEmptyPlan) {
-  EXPECT_TRUE(plan_invocations({}, PlanOptions{}).empty());
-}
+TEST(Plan, EmptyInputEmptyPlan) { EXPECT_TRUE(plan_invocations({}, PlanOptions{}).empty()); }
 
 TEST(Plan, SerialGroupsStayWholeAndOrdered) {
   std::vector<TestCase> tests;
@@ -156,8 +154,8 @@ TEST(Plan, RespectsTheTestCapButNeverSplitsAGroup) {
   expect_exactly_once(tests, plan);
   bool saw_group = false;
   for (const auto& inv : plan) {
-    const bool has_group = std::any_of(inv.tests.begin(), inv.tests.end(),
-                                       [](const TestCase& t) { return t.group == "BIG"; });
+    const bool has_group =
+        std::any_of(inv.tests.begin(), inv.tests.end(), [](const TestCase& t) { return t.group == "BIG"; });
     if (has_group) {
       EXPECT_FALSE(saw_group) << "the group was split";
       saw_group = true;
@@ -212,8 +210,8 @@ TEST(Plan, BalanceIsWithinTheLptBoundOfTheLowerBound) {
       longest_unit = std::max(longest_unit, ms);
     }
     // No schedule can beat either bound: every worker pays one start-up.
-    const double lower = static_cast<double>(
-        std::max(o.startup_ms + longest_unit, o.startup_ms + (work + workers - 1) / workers));
+    const double lower =
+        static_cast<double>(std::max(o.startup_ms + longest_unit, o.startup_ms + (work + workers - 1) / workers));
     const double got = static_cast<double>(makespan(plan, workers));
     // LPT is within 4/3 of optimal; extra packs add at most 3 start-ups per worker.
     EXPECT_LE(got, lower * 4.0 / 3.0 + 3.0 * static_cast<double>(o.startup_ms))

@@ -29,8 +29,9 @@ size_t count(const std::string& haystack, const std::string& needle) {
 }
 
 TEST(PlainLines, TestEnd) {
-  EXPECT_EQ(format_plain(TestFinished{result(TestStatus::success, 2300, {"nav", "opens the menu"})}),
-            "[test:end] \xE2\x9C\x93 [chromium] tests/home.spec.ts \xE2\x80\xBA nav \xE2\x80\xBA opens the menu (2.3s)");
+  EXPECT_EQ(
+      format_plain(TestFinished{result(TestStatus::success, 2300, {"nav", "opens the menu"})}),
+      "[test:end] \xE2\x9C\x93 [chromium] tests/home.spec.ts \xE2\x80\xBA nav \xE2\x80\xBA opens the menu (2.3s)");
   EXPECT_EQ(format_plain(TestFinished{result(TestStatus::failed, 450, {"breaks"}, "")}),
             "[test:end] \xE2\x9C\x95 tests/home.spec.ts \xE2\x80\xBA breaks (450ms)");
   EXPECT_EQ(format_plain(TestFinished{result(TestStatus::skipped, 0, {"later"}, "")}),
@@ -41,13 +42,14 @@ TEST(PlainLines, TestEnd) {
             "[test:end] \xE2\x9C\x93 tests/home.spec.ts \xE2\x80\xBA retried (1m 01s) \xC2\xB7 flaky");
   TestResult err = result(TestStatus::error, 0, {"crashed"}, "");
   err.error = TestError{"runner killed (signal 9)\nmore detail", ""};
-  EXPECT_EQ(format_plain(TestFinished{err}),
-            "[test:end] \xE2\x9C\x95 tests/home.spec.ts \xE2\x80\xBA crashed (0ms) \xC2\xB7 error: runner killed (signal 9)");
+  EXPECT_EQ(
+      format_plain(TestFinished{err}),
+      "[test:end] \xE2\x9C\x95 tests/home.spec.ts \xE2\x80\xBA crashed (0ms) \xC2\xB7 error: runner killed (signal 9)");
 }
 
 TEST(PlainLines, TitlesCannotBreakTheLine) {
-  const std::string line =
-      format_plain(TestFinished{result(TestStatus::success, 5, {"a\ttab\nnewline \x1b[2J esc $(x) \xF0\x9F\x9A\x80"}, "")});
+  const std::string line = format_plain(
+      TestFinished{result(TestStatus::success, 5, {"a\ttab\nnewline \x1b[2J esc $(x) \xF0\x9F\x9A\x80"}, "")});
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(line.find('\x1b'), std::string::npos);
   EXPECT_NE(line.find("a\\ttab\\nnewline \\x1b[2J esc $(x) \xF0\x9F\x9A\x80"), std::string::npos) << line;

@@ -174,7 +174,8 @@ struct AwsProvider::Impl {
       missing.test_id = t.test_id;
       missing.status = TestStatus::error;
       missing.start_date = missing.end_date = iso8601_now();
-      missing.error = TestError{"the runner did not report this test (invocation " + job.request.invocation_id + ")", ""};
+      missing.error =
+          TestError{"the runner did not report this test (invocation " + job.request.invocation_id + ")", ""};
       ordered.push_back(std::move(missing));
     }
     if (response.results.size() != used.size()) {

@@ -36,9 +36,9 @@ struct AwsProviderSettings {
 Result<AwsProviderSettings> make_aws_provider_settings(const Config& config);
 
 struct AwsProviderStats {
-  std::size_t invokes_started = 0;   // HTTP Invoke calls put on the wire (incl. retries)
-  std::size_t retries = 0;           // of which retries
-  std::size_t peak_in_flight = 0;    // most Invoke calls on the wire at once
+  std::size_t invokes_started = 0;  // HTTP Invoke calls put on the wire (incl. retries)
+  std::size_t retries = 0;          // of which retries
+  std::size_t peak_in_flight = 0;   // most Invoke calls on the wire at once
 };
 
 class AwsProvider : public Provider {

@@ -34,7 +34,8 @@ LocalProvider::~LocalProvider() { stop(); }
 Status LocalProvider::start(const RunContext& context) {
   if (host_) return make_error(ErrorKind::internal, "already started", "local provider");
   context_ = context;
-  if (context_.concurrency < 1) return make_error(ErrorKind::config, "concurrency must be at least 1", "local provider");
+  if (context_.concurrency < 1)
+    return make_error(ErrorKind::config, "concurrency must be at least 1", "local provider");
   if (context_.runner_binary.empty() || ::access(context_.runner_binary.c_str(), X_OK) != 0) {
     return make_error(ErrorKind::config, "runner binary not found or not executable",
                       "hypertest-runner " + context_.runner_binary.string());
@@ -136,10 +137,11 @@ void LocalProvider::watch_once() {
       lock.unlock();
       std::string tail = log_tail(env);
       lock.lock();
-      Error e = make_error(ErrorKind::process,
-                           fmt::format("invocation {} passed its deadline ({} s): its runner was killed", id,
-                                       std::chrono::duration_cast<std::chrono::seconds>(context_.invocation_timeout).count()),
-                           "local provider");
+      Error e =
+          make_error(ErrorKind::process,
+                     fmt::format("invocation {} passed its deadline ({} s): its runner was killed", id,
+                                 std::chrono::duration_cast<std::chrono::seconds>(context_.invocation_timeout).count()),
+                     "local provider");
       host_->abort_current(env, e, tail);
     }
     auto exited = r.child.poll();
@@ -199,7 +201,8 @@ void LocalProvider::watch_once() {
           break;
         }
       }
-      if (!all_failed_error_) all_failed_error_ = make_error(ErrorKind::process, "every runner failed", "local provider");
+      if (!all_failed_error_)
+        all_failed_error_ = make_error(ErrorKind::process, "every runner failed", "local provider");
       all_failed_error_->message = "every runner failed: " + all_failed_error_->message;
       all_failed_ = true;
     }

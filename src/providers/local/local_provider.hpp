@@ -66,8 +66,8 @@ class LocalProvider final : public Provider {
   struct Runner {
     Child child;
     std::filesystem::path log_file;
-    int early_exits = 0;       // exits before asking for work, in a row
-    bool failed = false;       // not replaced any more
+    int early_exits = 0;  // exits before asking for work, in a row
+    bool failed = false;  // not replaced any more
     std::optional<Error> failure;
   };
 

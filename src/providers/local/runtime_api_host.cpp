@@ -34,7 +34,8 @@ std::string random_hex(std::size_t digits) {
 
 // An X-Ray trace header like Lambda's: Root=1-{epoch seconds, 8 hex}-{24 hex};Parent=...;Sampled=0.
 std::string make_trace_id() {
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   return fmt::format("Root=1-{:08x}-{};Parent={};Sampled=0", secs, random_hex(24), random_hex(16));
 }
 
@@ -90,9 +91,9 @@ void RuntimeApiHost::install_routes(int env, httplib::Server& server) {
     std::unique_lock lock(mu_);
     Environment& e = *envs_[static_cast<std::size_t>(env)];
     if (e.state.invocation_id) {
-      render_error(res, 403, "InvalidStateTransition",
-                   "State transition from Invoke to Next failed: invocation " + *e.state.invocation_id +
-                       " has no response yet");
+      render_error(
+          res, 403, "InvalidStateTransition",
+          "State transition from Invoke to Next failed: invocation " + *e.state.invocation_id + " has no response yet");
       return;
     }
     e.state.initialized = true;
@@ -127,8 +128,8 @@ void RuntimeApiHost::install_routes(int env, httplib::Server& server) {
     return false;
   };
 
-  server.Post(prefix + R"(/invocation/([^/]+)/response)",
-              [this, env, check_id](const httplib::Request& req, httplib::Response& res) {
+  server.Post(prefix + R"(/invocation/([^/]+)/response)", [this, env, check_id](const httplib::Request& req,
+                                                                                httplib::Response& res) {
     const std::string id = req.matches[1];
     InvocationOutcome outcome;
     {
@@ -156,30 +157,31 @@ void RuntimeApiHost::install_routes(int env, httplib::Server& server) {
 
   server.Post(prefix + R"(/invocation/([^/]+)/error)",
               [this, env, check_id](const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    InvocationOutcome outcome;
-    {
-      std::lock_guard lock(mu_);
-      if (!check_id(id, res)) return;
-      std::string type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
-      std::string message;
-      auto body = nlohmann::json::parse(req.body, nullptr, false);
-      if (body.is_object()) {
-        if (body.contains("errorType") && body["errorType"].is_string()) type = body["errorType"].get<std::string>();
-        if (body.contains("errorMessage") && body["errorMessage"].is_string()) {
-          message = body["errorMessage"].get<std::string>();
-        }
-      }
-      if (type.empty()) type = "Runtime.Unknown";
-      if (message.empty()) message = "the runner reported an error without a message";
-      Error err = make_error(ErrorKind::service, message, "invocation " + id);
-      err.service_code = type;
-      outcome.invocation_id = id;
-      outcome.result = err;
-    }
-    render_accepted(res);
-    complete(env, std::move(outcome));
-  });
+                const std::string id = req.matches[1];
+                InvocationOutcome outcome;
+                {
+                  std::lock_guard lock(mu_);
+                  if (!check_id(id, res)) return;
+                  std::string type = req.get_header_value("Lambda-Runtime-Function-Error-Type");
+                  std::string message;
+                  auto body = nlohmann::json::parse(req.body, nullptr, false);
+                  if (body.is_object()) {
+                    if (body.contains("errorType") && body["errorType"].is_string())
+                      type = body["errorType"].get<std::string>();
+                    if (body.contains("errorMessage") && body["errorMessage"].is_string()) {
+                      message = body["errorMessage"].get<std::string>();
+                    }
+                  }
+                  if (type.empty()) type = "Runtime.Unknown";
+                  if (message.empty()) message = "the runner reported an error without a message";
+                  Error err = make_error(ErrorKind::service, message, "invocation " + id);
+                  err.service_code = type;
+                  outcome.invocation_id = id;
+                  outcome.result = err;
+                }
+                render_accepted(res);
+                complete(env, std::move(outcome));
+              });
 
   server.Post(prefix + "/init/error", [this, env](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
@@ -193,7 +195,8 @@ void RuntimeApiHost::install_routes(int env, httplib::Server& server) {
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (body.is_object()) {
       if (body.contains("errorType") && body["errorType"].is_string()) type = body["errorType"].get<std::string>();
-      if (body.contains("errorMessage") && body["errorMessage"].is_string()) message = body["errorMessage"].get<std::string>();
+      if (body.contains("errorMessage") && body["errorMessage"].is_string())
+        message = body["errorMessage"].get<std::string>();
     }
     if (type.empty()) type = "Runtime.Unknown";
     if (message.empty()) message = "the runner failed to initialize";

@@ -60,7 +60,7 @@ class RuntimeApiHost {
     bool initialized = false;                  // has asked for work (`next`)
     std::optional<std::string> invocation_id;  // the invocation it holds
     std::chrono::system_clock::time_point deadline{};
-    std::optional<Error> init_error;           // posted to init/error
+    std::optional<Error> init_error;  // posted to init/error
   };
 
   explicit RuntimeApiHost(Options options);
@@ -106,8 +106,8 @@ class RuntimeApiHost {
     std::thread thread;
     int port = 0;
     EnvironmentState state;
-    std::string payload;                      // of the invocation it holds
-    std::optional<std::string> last_answered; // request id answered last (for 403 vs 400)
+    std::string payload;                       // of the invocation it holds
+    std::optional<std::string> last_answered;  // request id answered last (for 403 vs 400)
   };
 
   void install_routes(int env, httplib::Server& server);
