@@ -11,7 +11,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 # Build: compiler, CMake, libraries (Debian -dev packages).
-PACKAGES=(build-essential cmake ninja-build pkg-config ccache
+PACKAGES=(build-essential cmake ninja-build pkg-config ccache clang-format clang-tidy
   libcurl4-openssl-dev libssl-dev zlib1g-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libarchive-dev libxml2-dev libgtest-dev libcpp-httplib-dev
   # Running suites: Debian's Chromium (Playwright's own browser download does not work

@@ -163,7 +163,7 @@ Result<BuiltProjectLayers> build_project_layers(const ProjectImageInputs& in) {
       }
     }
     if (!out.dependencies) {
-      auto built = oci::build_layer(std::move(*entries), tar, opts);
+      auto built = oci::build_layer(*entries, tar, opts);
       if (!built) return built.error().with_context("dependencies layer");
       out.dependencies = *built;
       if (!in.cache_dir.empty()) {
@@ -184,7 +184,7 @@ Result<BuiltProjectLayers> build_project_layers(const ProjectImageInputs& in) {
     files.push_back({std::string(kTaskRoot) + "/" + f, in.project_root / f, std::nullopt, false});
   }
   if (files.empty()) return make_error(ErrorKind::config, "no project files to pack", in.project_root.string());
-  auto tests = oci::build_layer(std::move(files), in.work_dir / "tests.tar.gz", opts);
+  auto tests = oci::build_layer(files, in.work_dir / "tests.tar.gz", opts);
   if (!tests) return tests.error().with_context("tests layer");
   out.tests = *tests;
   return out;

@@ -224,7 +224,7 @@ Result<std::vector<std::string>> collect_project_files(const stdfs::path& root, 
 Result<std::string> content_hash(const stdfs::path& root, const std::vector<std::string>& files) {
   Sha256 h;
   static constexpr std::string_view kNul("\0", 1);
-  std::array<char, 64 * 1024> buffer{};
+  std::array<char, 64UL * 1024> buffer{};
   for (const auto& rel : files) {
     const stdfs::path p = root / rel;
     struct stat st {};

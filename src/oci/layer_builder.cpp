@@ -22,7 +22,7 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-constexpr size_t kIoBlock = 64 * 1024;
+constexpr size_t kIoBlock = 64UL * 1024;
 
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_write_free(a); }
@@ -128,7 +128,7 @@ struct Planned {
 
 }  // namespace
 
-Result<BuiltLayer> build_layer(std::vector<LayerEntry> entries, const stdfs::path& out_file,
+Result<BuiltLayer> build_layer(const std::vector<LayerEntry>& entries, const stdfs::path& out_file,
                                const LayerOptions& options) {
   const std::string ctx = "build layer " + out_file.string();
   std::map<std::string, Planned> plan;  // sorted bytewise by image path

@@ -52,7 +52,7 @@ struct BuiltLayer {
 // Writes the layer to `out_file` (replaced atomically). Errors: a path that is absolute,
 // contains "." / ".." / empty components, or is given twice (kind `usage`); unreadable
 // sources (kind `io`). Sockets, FIFOs and devices are skipped with a warning.
-Result<BuiltLayer> build_layer(std::vector<LayerEntry> entries, const std::filesystem::path& out_file,
+Result<BuiltLayer> build_layer(const std::vector<LayerEntry>& entries, const std::filesystem::path& out_file,
                                const LayerOptions& options = {});
 
 // Entries for everything under `dir` (recursive; symlinks kept as symlinks, never followed),

@@ -35,7 +35,7 @@ struct RegistryCredentials {
 
 struct RegistryOptions {
   // Size of each PATCH in a chunked upload. ECR wants parts of at least 5 MiB (but the last).
-  std::int64_t chunk_size = 16 * 1024 * 1024;
+  std::int64_t chunk_size = 16LL * 1024 * 1024;
   int max_attempts = 4;  // for idempotent requests (GET/HEAD/manifest PUT)
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{5000};

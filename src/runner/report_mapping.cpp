@@ -110,7 +110,7 @@ ReportedTest map_test(const nlohmann::json& spec, const nlohmann::json& test) {
     }
     if (e.message.empty()) e.message = "test " + (result_status.empty() ? std::string("failed") : result_status);
     // Keep the response well under Lambda's 6 MB payload limit even for many failures.
-    constexpr size_t kMaxText = 16 * 1024;
+    constexpr size_t kMaxText = 16UL * 1024;
     for (std::string* text : {&e.message, &e.stack_trace}) {
       if (text->size() > kMaxText) {
         size_t cut = kMaxText;

@@ -39,7 +39,7 @@ std::string to_error_body(const RuntimeError& error) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-RuntimeClient::RuntimeClient(std::string api) : base_("http://" + api + "/2018-06-01/runtime/") {}
+RuntimeClient::RuntimeClient(const std::string& api) : base_("http://" + api + "/2018-06-01/runtime/") {}
 
 Result<Invocation> RuntimeClient::next() {
   net::Request req;

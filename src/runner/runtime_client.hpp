@@ -47,7 +47,7 @@ std::string to_error_body(const RuntimeError& error);
 class RuntimeClient {
  public:
   // `api` is the value of AWS_LAMBDA_RUNTIME_API ("host:port").
-  explicit RuntimeClient(std::string api);
+  explicit RuntimeClient(const std::string& api);
 
   // Waits for the next invocation. Transport failures are Errors of kind network (retryable);
   // a 4xx/5xx answer is an Error of kind http with http_status set (500: exit promptly).

@@ -9,7 +9,7 @@ namespace ht {
 
 namespace stdfs = std::filesystem;
 
-LocalStore::LocalStore(stdfs::path root) : root_(stdfs::absolute(std::move(root)).lexically_normal()) {}
+LocalStore::LocalStore(const stdfs::path& root) : root_(stdfs::absolute(root).lexically_normal()) {}
 
 std::string LocalStore::uri() const { return "file://" + root_.string(); }
 

@@ -7,7 +7,7 @@ namespace ht {
 
 class LocalStore final : public ArtifactStore {
  public:
-  explicit LocalStore(std::filesystem::path root);
+  explicit LocalStore(const std::filesystem::path& root);
 
   [[nodiscard]] std::string uri() const override;
   [[nodiscard]] std::string uri_of(std::string_view key) const override;

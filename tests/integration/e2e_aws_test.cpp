@@ -172,5 +172,38 @@ TEST_F(EndToEndAws, SecretsNeverAppearInVerboseOutput) {
   EXPECT_EQ(stored->find(moto_.secret_access_key), std::string::npos);
 }
 
+// The local provider with its artifact store in S3: each runner uploads its tests' files
+// straight to the bucket with the credentials it inherited; the CLI puts the results there.
+TEST(EndToEndAwsStore, LocalRunnersUploadArtifactsToS3) {
+  auto m = moto_env();
+  ASSERT_TRUE(m.has_value()) << "HT_MOTO_* not set: run the integration tests via scripts/test.sh";
+  const std::string bucket = unique_name("ht-art");
+  ASSERT_TRUE(aws_cli(*m, {"s3", "mb", "s3://" + bucket}).status.success());
+  auto project = copy_project(source_dir() / "examples/basic");
+  std::map<std::string, std::string> env = {{"AWS_ENDPOINT_URL", m->endpoint},
+                                            {"AWS_ACCESS_KEY_ID", m->access_key_id},
+                                            {"AWS_SECRET_ACCESS_KEY", m->secret_access_key},
+                                            {"AWS_REGION", m->region},
+                                            {"AWS_CONFIG_FILE", "/dev/null"},
+                                            {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
+  auto run = run_hypertest({"--artifacts", "s3://" + bucket, "--concurrency", "2", "invoke", "--grep", "screenshot"},
+                           project.path(), env);
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  auto results = read_json(project.path() / "hypertest.results.json");
+  ASSERT_EQ(results["testResults"].size(), 2U) << results.dump(2);
+  const std::string run_id = results["runId"];
+
+  auto ls = aws_cli(*m, {"s3", "ls", "--recursive", "s3://" + bucket});
+  ASSERT_TRUE(ls.status.success()) << ls.err;
+  EXPECT_NE(ls.out.find(run_id + "/hypertest.results.json"), std::string::npos) << ls.out;
+  for (const auto& t : results["testResults"]) {
+    const std::string id = t["testId"];
+    EXPECT_EQ(t["artifacts"], "s3://" + bucket + "/" + run_id + "/" + id + "/");
+    const std::string shot = run_id + "/" + id + "/screenshots/shop-" + t["project"].get<std::string>() + ".png";
+    EXPECT_NE(ls.out.find(shot), std::string::npos) << shot << "\n" << ls.out;
+  }
+  for (const auto* text : {&run.out, &run.err}) EXPECT_EQ(text->find(m->secret_access_key), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ht::testing

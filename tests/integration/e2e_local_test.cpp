@@ -3,8 +3,12 @@
 // compared with Playwright's own JSON report of the same suite.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <signal.h>
 
+#include <fstream>
+#include <thread>
+
+#include "core/subprocess.hpp"
 #include "support/harness.hpp"
 
 namespace ht::testing {
@@ -137,6 +141,30 @@ TEST(EndToEndLocal, DriftPolicies) {
   auto quiet = run_hypertest({"invoke"}, project.path(), {{"HYPERTEST_DRIFT_DETECTION_POLICY", "silence"}});
   EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ((quiet.out + quiet.err).find("drift"), std::string::npos) << quiet.out << quiet.err;
+}
+
+TEST(EndToEndLocal, InterruptExits130AndStillWritesEveryTest) {
+  auto project = copy_project(source_dir() / "tests/fixtures/e2e/slow");
+  SpawnOptions o;
+  o.argv = {hypertest_binary().string(), "invoke", "--concurrency", "2"};
+  o.cwd = project.path();
+  o.env_set = {{"HYPERTEST_RUNNER", runner_binary().string()}};
+  o.stdout_mode = Stdio::null;
+  o.stderr_mode = Stdio::null;
+  o.new_process_group = false;
+  auto child = spawn(o);
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  // Let the runners pick up their invocations, then Ctrl-C.
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  ::kill(child->pid(), SIGINT);
+  auto status = child->wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value()) << "hypertest did not stop after SIGINT";
+  EXPECT_EQ(status->code, 130);
+  auto results = read_json(project.path() / "hypertest.results.json");
+  ASSERT_EQ(results["testResults"].size(), 4U);
+  for (const auto& r : results["testResults"]) {
+    EXPECT_EQ(r["status"], "error") << r.dump(2);
+  }
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ struct AwsProvider::Impl {
     return "Lambda Invoke " + settings.function_name + " (invocation " + job.request.invocation_id + ")";
   }
 
-  void send(std::shared_ptr<Job> job, std::chrono::milliseconds delay) {
+  void send(const std::shared_ptr<Job>& job, std::chrono::milliseconds delay) {
     net::Transfer t;
     t.request = lambda.make_invoke_request(settings.function_name, job->payload, timeout);
     t.prepare = [this](net::Request& r) {
@@ -224,7 +224,7 @@ void AwsProvider::submit(InvocationRequest request) {
                                           impl_->context_of(*job)));
     return;
   }
-  impl_->send(std::move(job), std::chrono::milliseconds(0));
+  impl_->send(job, std::chrono::milliseconds(0));
 }
 
 std::optional<InvocationOutcome> AwsProvider::wait_next(std::chrono::milliseconds timeout) {
