@@ -208,32 +208,32 @@ class RunLoop {
 
     // Which tests get another attempt: failed or errored, within the retry budget, never
     // after an interrupt. A serial group is retried whole (its tests depend on each other).
+    const bool may_retry = p.attempt <= config_.retries && !g_interrupted;
+    auto wants_retry = [&](const TestCase& t) {
+      auto status = by_id[t.test_id].status;
+      return may_retry && (status == TestStatus::failed || status == TestStatus::error);
+    };
     std::set<std::string> retry_groups;
+    for (const auto& t : p.tests) {
+      if (!t.group.empty() && wants_retry(t)) retry_groups.insert(t.group);
+    }
     std::vector<TestCase> retry;
     for (const auto& t : p.tests) {
-      const auto& o = by_id[t.test_id];
-      bool bad = o.status == TestStatus::failed || o.status == TestStatus::error;
-      if (bad && p.attempt <= config_.retries && !g_interrupted) {
-        if (!t.group.empty()) retry_groups.insert(t.group);
-      }
-    }
-    for (const auto& t : p.tests) {
-      const auto& o = by_id[t.test_id];
-      bool bad = o.status == TestStatus::failed || o.status == TestStatus::error;
-      bool again =
-          !t.group.empty() ? retry_groups.count(t.group) != 0 : bad && p.attempt <= config_.retries && !g_interrupted;
-      if (again) {
+      if (t.group.empty() ? wants_retry(t) : retry_groups.count(t.group) != 0) {
+        if (wants_retry(t)) failed_before_.insert(t.test_id);
         retry.push_back(t);
-        continue;
+      } else {
+        finalize(t, by_id[t.test_id], outcome.invocation_id, p.attempt);
       }
-      finalize(t, o, outcome.invocation_id, p.attempt);
     }
     if (!retry.empty()) submit(retry, p.attempt + 1);
   }
 
   void finalize(const TestCase& t, const TestOutcome& o, const std::string& invocation_id, int attempt) {
     TestResult r = make_test_result(t, o, invocation_id, attempt);
-    if (attempt > 1 && o.status == TestStatus::success) r.flaky = true;
+    // Flaky: passed after a failed try, Playwright's own retry or an earlier attempt of its
+    // own (not one merely retried with its serial group).
+    r.flaky = o.status == TestStatus::success && (o.flaky || failed_before_.count(t.test_id) != 0);
     if (r.artifacts.empty())
       r.artifacts = store_uri_ + (store_uri_.back() == '/' ? "" : "/") + run_id_ + "/" + t.test_id + "/";
     sink_.on_event(ui::TestFinished{r});
@@ -249,6 +249,7 @@ class RunLoop {
   bool interrupted_ = false;
   std::map<std::string, Pending> pending_;
   std::map<std::string, TestResult> finals_;
+  std::set<std::string> failed_before_;  // testIds with a failed or errored earlier attempt
 };
 
 // Downloads the runners' blob reports and merges them into one HTML report in the store
