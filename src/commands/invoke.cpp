@@ -365,9 +365,9 @@ int run_invoke(const CommandOptions& options) {
   results.end_date = iso8601_now();
   results.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 
-  auto written = write_results_file(results_path, results);
+  const std::string results_json = results_to_json(results);
+  auto written = fs::write_file_atomic(results_path, results_json);
   if (!written.ok()) return fail(written.error());
-  std::string results_json = results_to_json(results);
   auto junit = results_to_junit(results);
   stdfs::path junit_path = results_path;
   junit_path.replace_extension(".junit.xml");
