@@ -368,7 +368,7 @@ int run_invoke(const CommandOptions& options) {
   const std::string results_json = results_to_json(results);
   auto written = fs::write_file_atomic(results_path, results_json);
   if (!written.ok()) return fail(written.error());
-  auto junit = results_to_junit(results);
+  const std::string junit = results_to_junit(results);
   stdfs::path junit_path = results_path;
   junit_path.replace_extension(".junit.xml");
   auto junit_written = fs::write_file_atomic(junit_path, junit);
