@@ -14,10 +14,10 @@ code=$?
 set -e
 echo
 echo "Results: $ROOT/examples/basic/hypertest.results.json"
-echo "Artifacts and the merged HTML report: $ROOT/examples/basic/hypertest-artifacts/<runId>/"
+echo "Artifacts: $ROOT/examples/basic/hypertest-artifacts/<runId>/ (HTML report: npx playwright show-report hypertest-artifacts/<runId>/report)"
 if [ "$code" = 1 ]; then
   # The example keeps one failing test on purpose, so a failure shows what it looks like.
-  echo "(The example suite fails one test on purpose; hypertest exits 1 when any test fails.)"
+  echo "(The example suite fails one test on purpose, in each of its two projects; hypertest exits 1 when any test fails.)"
   exit 0
 fi
 exit "$code"
