@@ -4,6 +4,8 @@
 // examples/basic/node_modules (scripts/test.sh runs `npm ci` there first).
 #include <gtest/gtest.h>
 
+#include "support/harness.hpp"
+
 #include <signal.h>
 
 #include <filesystem>
@@ -29,13 +31,9 @@ TestRef basic(std::vector<std::string> titles) { return ref("alpha", "tests/basi
 class LocalProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const stdfs::path node_modules = stdfs::path(HT_SOURCE_DIR) / "examples/basic/node_modules";
-    ASSERT_TRUE(stdfs::exists(node_modules / "@playwright/test/cli.js"))
-        << node_modules << " has no @playwright/test: run the tests via scripts/test.sh (it runs npm ci there)";
-    ASSERT_TRUE(stdfs::exists("/usr/bin/chromium")) << "needs Debian's chromium (apt-get install -y chromium)";
     root_ = scratch_.path() / "suite";
-    stdfs::copy(stdfs::path(HT_SOURCE_DIR) / "tests/fixtures/runner/suite", root_, stdfs::copy_options::recursive);
-    stdfs::create_directory_symlink(node_modules, root_ / "node_modules");
+    ht::testing::copy_fixture_to(stdfs::path(HT_SOURCE_DIR) / "tests/fixtures/runner/suite", root_);
+    ASSERT_FALSE(HasFailure());
     tmp_ = scratch_.path() / "tmp";
     stdfs::create_directories(tmp_);
   }

@@ -36,13 +36,23 @@ CliRun run_hypertest(const std::vector<std::string>& args, const stdfs::path& cw
   return out;
 }
 
+void copy_fixture_to(const stdfs::path& fixture, const stdfs::path& dest) {
+  const stdfs::path modules = source_dir() / "examples/basic/node_modules";
+  if (!stdfs::exists(modules / "@playwright/test/cli.js")) {
+    ADD_FAILURE() << modules << " has no @playwright/test: run the tests via scripts/test.sh (it runs npm ci there)";
+  }
+  if (!stdfs::exists("/usr/bin/chromium")) {
+    ADD_FAILURE() << "needs Debian's chromium (apt-get install -y chromium)";
+  }
+  stdfs::copy(fixture, dest, stdfs::copy_options::recursive);
+  std::error_code ec;
+  stdfs::remove_all(dest / "node_modules", ec);
+  stdfs::create_directory_symlink(modules, dest / "node_modules");
+}
+
 fs::TempDir copy_project(const stdfs::path& fixture) {
   fs::TempDir dir("ht-project-");
-  stdfs::copy(fixture, dir.path(), stdfs::copy_options::recursive);
-  stdfs::path modules = source_dir() / "examples/basic/node_modules";
-  std::error_code ec;
-  stdfs::remove_all(dir.path() / "node_modules", ec);
-  stdfs::create_directory_symlink(modules, dir.path() / "node_modules");
+  copy_fixture_to(fixture, dir.path());
   return dir;
 }
 

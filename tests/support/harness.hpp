@@ -31,8 +31,12 @@ CliRun run_hypertest(const std::vector<std::string>& args, const std::filesystem
                      const std::map<std::string, std::string>& env = {},
                      std::chrono::seconds timeout = std::chrono::seconds(600));
 
-// Copies `fixture` (a Playwright project folder) into a new temp dir and symlinks
-// node_modules to examples/basic/node_modules (installed by scripts/setup.sh).
+// Copies `fixture` (a Playwright project folder) to `dest` and symlinks node_modules to
+// examples/basic/node_modules (installed by scripts/setup.sh). Adds a test failure naming
+// what is missing when Playwright or Debian's chromium is not installed.
+void copy_fixture_to(const std::filesystem::path& fixture, const std::filesystem::path& dest);
+
+// copy_fixture_to a new temp dir.
 fs::TempDir copy_project(const std::filesystem::path& fixture);
 
 // Runs `playwright test --reporter=json --workers=N` in `project` and returns the report.
